@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['STOPS', 'NO_REPLY', 'format_chat', 'fit_history', 'Chat', 'repl', 'chat_cli', 'ChatWidget']
 
-# %% ../nbs/06_chat.ipynb #5ec37ad8
+# %% ../nbs/06_chat.ipynb #070a15f0
 import html, sys
 from collections.abc import Iterator
 
@@ -16,7 +16,7 @@ from torch import nn
 from .sampler import check_sampling_args, cli_text, load_checked, stream
 from .train import cli_command, cli_errors
 
-# %% ../nbs/06_chat.ipynb #1d6e14e2
+# %% ../nbs/06_chat.ipynb #162049a7
 def _one_line(text:str) -> str: return ' '.join(text.split())
 
 def format_chat(
@@ -30,7 +30,7 @@ def format_chat(
     text = '\n'.join(turns)
     return f"{_one_line(system_prompt)}\n\n{text}" if system_prompt else text
 
-# %% ../nbs/06_chat.ipynb #57711533
+# %% ../nbs/06_chat.ipynb #8de46644
 def fit_history(
     tokenizer,                      # the model's tokenizer, to count tokens
     history:list[tuple[str, str]],  # earlier turns, oldest first
@@ -43,11 +43,11 @@ def fit_history(
         if len(tokenizer.encode(format_chat(history[start:], question, system_prompt))) <= max_tokens: break
     return history[start:]
 
-# %% ../nbs/06_chat.ipynb #4f46ed6a
+# %% ../nbs/06_chat.ipynb #b41ac117
 STOPS = ("\nQ:", "\n\n")  # the end of an answer in the corpus's format
 NO_REPLY = "(no reply)"     # what an empty reply shows
 
-# %% ../nbs/06_chat.ipynb #94253c32
+# %% ../nbs/06_chat.ipynb #1a23938a
 class Chat:
     "A conversation with a GPT: keeps the turns, writes each prompt, streams each reply"
     def __init__(self,
@@ -95,7 +95,7 @@ class Chat:
         if reply.strip(): self.history.append((question, reply.strip()))
         else: yield NO_REPLY
 
-# %% ../nbs/06_chat.ipynb #b06219d7
+# %% ../nbs/06_chat.ipynb #9026941a
 def repl(
     chat:Chat,        # the conversation
     read=input,       # called with the prompt 'Q: '; returns the line, raises EOFError at the end of the input
@@ -124,7 +124,7 @@ def repl(
     except KeyboardInterrupt: pass
     out.write('\n')
 
-# %% ../nbs/06_chat.ipynb #8248f17d
+# %% ../nbs/06_chat.ipynb #7cc69ac7
 @cli_command
 def chat_cli(
     ckpt:str=None,                 # checkpoint written by picogpt_train, e.g. checkpoints/char/best.pt
@@ -148,7 +148,7 @@ def chat_cli(
     print("picogpt chat: ask a question; /reset forgets the conversation, /quit ends it", file=sys.stderr)
     repl(chat, echo=not sys.stdin.isatty())
 
-# %% ../nbs/06_chat.ipynb #6f20aac2
+# %% ../nbs/06_chat.ipynb #09e93457
 class ChatWidget(widgets.VBox):
     "A chat with a GPT inside a notebook: type a question, press Enter or Send, watch the reply stream in"
     def __init__(self,
@@ -203,5 +203,5 @@ class ChatWidget(widgets.VBox):
 
     def __repr__(self): return f"ChatWidget({len(self.turns)} turn{'s' * (len(self.turns) != 1)})"  # not the whole transcript's HTML
 
-# %% ../nbs/06_chat.ipynb #d4d9c4cf
+# %% ../nbs/06_chat.ipynb #af949176
 if __name__ == "__main__" and not in_ipython(): chat_cli()

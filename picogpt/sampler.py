@@ -7,7 +7,7 @@ __all__ = ['top_k_filter', 'top_p_filter', 'apply_repetition_penalty', 'sample_n
            'stop_sequences', 'generate', 'stream', 'ScriptedLM', 'load_checked', 'cli_text', 'write_samples',
            'sample_cli']
 
-# %% ../nbs/05_sampling.ipynb #35072f3c
+# %% ../nbs/05_sampling.ipynb #af55845c
 import sys
 from collections.abc import Iterator
 from contextlib import closing
@@ -20,7 +20,7 @@ from .tokenizers import load_tokenizer
 from .model import GPTConfig
 from .train import cli_command, cli_errors, load_model
 
-# %% ../nbs/05_sampling.ipynb #c751be36
+# %% ../nbs/05_sampling.ipynb #c2af7c08
 def top_k_filter(
     logits:Tensor,  # (B, vocab) next-token logits
     k:int,          # how many of the largest logits to keep in each row
@@ -29,7 +29,7 @@ def top_k_filter(
     kth = torch.topk(logits, min(k, logits.size(-1))).values[..., -1:]
     return logits.masked_fill(logits < kth, float('-inf'))
 
-# %% ../nbs/05_sampling.ipynb #cc96fb62
+# %% ../nbs/05_sampling.ipynb #6698fbde
 def top_p_filter(
     logits:Tensor,  # (B, vocab) next-token logits
     p:float,        # probability mass to keep, in (0, 1]
@@ -41,7 +41,7 @@ def top_p_filter(
     drop = torch.zeros_like(drop_sorted).scatter(-1, order, drop_sorted)
     return logits.masked_fill(drop, float('-inf'))
 
-# %% ../nbs/05_sampling.ipynb #fd4aa6fd
+# %% ../nbs/05_sampling.ipynb #a8fd06cd
 def apply_repetition_penalty(
     logits:Tensor,  # (B, vocab) next-token logits
     seen:Tensor,    # (B, vocab) bool: True for tokens already in the text
@@ -50,7 +50,7 @@ def apply_repetition_penalty(
     "CTRL-style penalty: divide the positive logits of seen tokens by `penalty`, multiply the negative ones"
     return torch.where(seen, torch.where(logits > 0, logits / penalty, logits * penalty), logits)
 
-# %% ../nbs/05_sampling.ipynb #efec820b
+# %% ../nbs/05_sampling.ipynb #202ec51c
 def sample_next(
     logits:Tensor,                        # (B, vocab) next-token logits
     temperature:float=1.0,                # 0 picks the most likely token (greedy); below 1 sharpens, above 1 flattens
@@ -65,7 +65,7 @@ def sample_next(
     if top_p is not None and top_p < 1: logits = top_p_filter(logits, top_p)
     return torch.multinomial(logits.softmax(-1), 1, generator=generator)
 
-# %% ../nbs/05_sampling.ipynb #90cbd37c
+# %% ../nbs/05_sampling.ipynb #f2c6693d
 def check_sampling_args(
     max_new_tokens:int=0,          # tokens to generate
     temperature:float=1.0,         # >= 0
@@ -81,7 +81,7 @@ def check_sampling_args(
         raise ValueError(f"top_p must be in (0, 1] (or left out to keep every token), got {top_p}")
     if repetition_penalty <= 0: raise ValueError(f"repetition_penalty must be > 0 (1 turns it off), got {repetition_penalty}")
 
-# %% ../nbs/05_sampling.ipynb #f7d8fddd
+# %% ../nbs/05_sampling.ipynb #4cc121f4
 def iter_tokens(
     model:nn.Module,               # a GPT: `config.block_size`, `forward(idx, caches=...)` and `new_caches()`
     idx:Tensor,                    # (B, T) prompt token ids, T >= 1, on the model's device
@@ -124,7 +124,7 @@ def iter_tokens(
             yield tok
     finally: model.train(was_training)
 
-# %% ../nbs/05_sampling.ipynb #15d1d144
+# %% ../nbs/05_sampling.ipynb #65d92ad6
 def stop_sequences(
     stop,  # None, a token id, or a list of token ids and/or token-id sequences
 ) -> list[list[int]]:
@@ -135,7 +135,7 @@ def stop_sequences(
     if not all(seqs): raise ValueError("a stop sequence is empty: give at least one token id in each")
     return seqs
 
-# %% ../nbs/05_sampling.ipynb #fc039c0d
+# %% ../nbs/05_sampling.ipynb #e1a9f730
 def generate(
     model:nn.Module,               # a GPT
     idx:Tensor,                    # (B, T) prompt token ids, on the model's device
@@ -159,7 +159,7 @@ def generate(
             if all(done): break
     return torch.cat(out, dim=1)
 
-# %% ../nbs/05_sampling.ipynb #04741fb0
+# %% ../nbs/05_sampling.ipynb #8ee780ee
 def _pending_stop(
     seq:str|list,  # text, or token ids
     stops:list,    # stop strings, or stop token-id sequences
@@ -167,7 +167,7 @@ def _pending_stop(
     "Length of the longest end of `seq` that is the beginning of one of the `stops`"
     return max((n for s in stops for n in range(1, min(len(s) - 1, len(seq)) + 1) if seq[len(seq) - n:] == s[:n]), default=0)
 
-# %% ../nbs/05_sampling.ipynb #cc0e7f41
+# %% ../nbs/05_sampling.ipynb #ce142f6e
 def stream(
     model:nn.Module,                    # a GPT
     tokenizer,                          # its tokenizer
@@ -210,7 +210,7 @@ def _pieces(tokenizer, steps, stops, texts):
     text = tokenizer.decode(new)  # out of tokens: what was held back is text after all
     if len(text) > len(sent): yield text[len(sent):]
 
-# %% ../nbs/05_sampling.ipynb #797bac40
+# %% ../nbs/05_sampling.ipynb #c49ce8cc
 class ScriptedLM(nn.Module):
     "A stand-in for a GPT that continues any text with `script`, for exact tests of code built on `generate`"
     def __init__(self,
@@ -233,7 +233,7 @@ class ScriptedLM(nn.Module):
             logits[b, -1, self.script[min(done, n - 1)]] = 0.0  # the script finished: repeat its last token
         return logits, None
 
-# %% ../nbs/05_sampling.ipynb #b25225b4
+# %% ../nbs/05_sampling.ipynb #6b0e4e94
 def load_checked(
     ckpt:str|None,                 # checkpoint written by `picogpt_train`
     device:str='auto',             # auto, cpu, cuda, cuda:N or mps
@@ -254,7 +254,7 @@ def load_checked(
                          "the checkpoint carries its tokenizer")
     return model, tokenizer
 
-# %% ../nbs/05_sampling.ipynb #1646a966
+# %% ../nbs/05_sampling.ipynb #1ddef38a
 def cli_text(
     tokenizer,  # the model's tokenizer
     text:str,   # text from the command line
@@ -265,7 +265,7 @@ def cli_text(
     if fixed != text: print(f"note: replaced characters the model does not know: {fixed!r}", file=sys.stderr)
     return fixed
 
-# %% ../nbs/05_sampling.ipynb #ffe35d4f
+# %% ../nbs/05_sampling.ipynb #db5532fb
 def write_samples(
     model:nn.Module,               # a GPT
     tokenizer,                     # its tokenizer
@@ -292,7 +292,7 @@ def write_samples(
             file.flush()
         file.write('\n')
 
-# %% ../nbs/05_sampling.ipynb #c4ee41c6
+# %% ../nbs/05_sampling.ipynb #fa3384ec
 @cli_command
 def sample_cli(
     ckpt:str=None,                 # checkpoint written by picogpt_train, e.g. checkpoints/char/best.pt
@@ -317,5 +317,5 @@ def sample_cli(
                            top_k, top_p, repetition_penalty, seed)
         except KeyboardInterrupt: sys.exit(130)  # Ctrl-C ends the sample, quietly
 
-# %% ../nbs/05_sampling.ipynb #c8e58647
+# %% ../nbs/05_sampling.ipynb #cdf39b38
 if __name__ == "__main__" and not in_ipython(): sample_cli()
