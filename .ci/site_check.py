@@ -8,6 +8,7 @@ from importlib import import_module
 from pathlib import Path
 from execnb.nbio import read_nb, write_nb
 from nbconvert import HTMLExporter
+from nbconvert.preprocessors import TagRemovePreprocessor
 from nbdev.config import get_config
 from nbdev.doclinks import _build_modidx
 from nbdev.quarto import nbdev_sidebar, refresh_quarto_yml
@@ -60,9 +61,13 @@ def to_html(nb_path: Path, dest: Path):
         if m:
             fm = yaml.safe_load(m.group(1))
             c.cell_type, c.source = 'markdown', f"# {fm.get('title', '')}\n\n> {fm.get('description', '')}"
+        if c.cell_type == 'code' and re.search(r'^#\|\s*echo:\s*false', c.source, re.M):
+            c.metadata['tags'] = ['remove_input']  # Quarto hides these inputs (nbdev's show_doc cells)
     tmp = dest.with_suffix('.ipynb')
     write_nb(nb, tmp)
-    html, _ = HTMLExporter(template_name='lab').from_filename(str(tmp))
+    exporter = HTMLExporter(template_name='lab')
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_input_tags={'remove_input'}), enabled=True)
+    html, _ = exporter.from_filename(str(tmp))
     tmp.unlink()
     dest.write_text(html)
 
