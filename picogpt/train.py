@@ -686,8 +686,8 @@ def smoke_cli(
         else: raise ValueError(f"unknown smoke test {what!r}; use cpu or train")
 
 # %% ../nbs/04_training.ipynb #b59e4b18
-QUICKSTART = dict(n_layer=4, n_head=4, n_embd=128, block_size=128, batch_size=16, max_iters=400, lr=2e-3, min_lr=2e-4,
-                  warmup_iters=50, eval_interval=100, eval_iters=10)
+QUICKSTART = dict(n_layer=3, n_head=4, n_embd=128, block_size=64, batch_size=32, max_iters=600, lr=3e-3, min_lr=2e-4,
+                  warmup_iters=50, eval_interval=200, eval_iters=10)
 
 def quickstart(
     text_path='data/philosophy.txt',     # corpus
@@ -713,7 +713,7 @@ def quickstart_cli(
     text_path:str='data/philosophy.txt',  # corpus
     out_dir:str='data/char',              # where the prepared data goes
     ckpt_dir:str='checkpoints/quickstart',# where checkpoints go
-    max_iters:int=None,                   # optimizer steps (default 400, about two minutes on two CPU cores)
+    max_iters:int=None,                   # optimizer steps (default 600, about two minutes on two CPU cores)
     prompt:str='Q: What is wisdom?\\nA:', # question for the trained model (\n means a newline)
     device:str='auto',                    # auto, cpu, cuda or mps
 ):
