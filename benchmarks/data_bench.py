@@ -7,7 +7,7 @@ it in one call) runs on the smallest corpus.
 
     python benchmarks/data_bench.py [--sizes_mb 20,200] [--naive_mb 20] [--text data/philosophy.txt]
 """
-import argparse, json, os, random, resource, subprocess, sys, tempfile, time
+import argparse, json, random, resource, subprocess, sys, tempfile, time
 from pathlib import Path
 
 def rss_mb() -> float:

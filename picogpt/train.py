@@ -652,10 +652,9 @@ def smoke_train(
     progress:bool=True,               # show a progress bar
 ) -> tuple:
     "Train a tiny GPT for `iters` steps; returns its first and last validation loss"
-    text = read_text(text_path)
+    read_text(text_path)  # the same one-line errors as smoke_cpu's for a missing, empty or non-UTF-8 corpus
     with tempfile.TemporaryDirectory() as data_dir:
-        (Path(data_dir)/'corpus.txt').write_text(text, encoding='utf-8')
-        prepare(str(Path(data_dir)/'corpus.txt'), out_dir=data_dir, tokenizer='char')
+        prepare(str(text_path), out_dir=data_dir, tokenizer='char')
         arch = {} if (resume or init_from) else dict(n_layer=2, n_head=2, n_embd=64, block_size=64)
         res = train(resume=resume, init_from=init_from, data_dir=data_dir, ckpt_dir=str(ckpt_dir), max_iters=iters,
                     batch_size=16, lr=3e-3, min_lr=3e-4, warmup_iters=min(20, iters // 10), eval_interval=max(1, iters // 4),
