@@ -14,6 +14,7 @@ def readme_text() -> str:
     cfg = get_config()
     nb = read_nb(cfg.nbs_path/cfg.readme_nb)
     FilterDefaults()(nb)
+    nb.metadata['language_info'] = {'name': 'python'}  # code blocks fenced as python (nbdev_clean strips this key)
     with tempfile.TemporaryDirectory() as d:
         fn = Path(d)/'index.ipynb'
         write_nb(nb, fn)

@@ -3,23 +3,17 @@
     python benchmarks/sample_bench.py --threads 1   # as quoted in chapter 05 (a shared 2-core CPU)
     python benchmarks/sample_bench.py --help        # model shape, token counts, device, threads
 
-Random weights, batch 1, greedy decoding. Each timing is the best of `--repeats` runs after a warm-up run.
+Random weights, batch 1, greedy decoding. Each timing is the median of `--repeats` runs after a warm-up run.
 """
-import time
 import torch
 from fastcore.script import call_parse
+from timing import median, timings
 from picogpt.model import GPT, GPTConfig
 from picogpt.sampler import generate
 
-def best_time(fn, repeats:int, warmup:bool=True) -> float:
-    "Fastest wall time of `repeats` calls of `fn` (which returns token ids), after one warm-up call"
-    if warmup: fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()[0, -1].item()  # reading the last token waits for an accelerator to finish
-        times.append(time.perf_counter() - t0)
-    return min(times)
+def med_time(fn, repeats:int, device, warmup:int=1) -> float:
+    "Median wall time of `repeats` calls of `fn`, after `warmup` calls"
+    return median(timings(fn, repeats, warmup, device))
 
 def hf_gpt2(cfg:GPTConfig, n_positions:int, device):
     "A random-weight transformers GPT-2 with the same shape as `cfg`, dropout off, in eval mode"
@@ -46,7 +40,7 @@ def main(
     n_embd:int=384,          # embedding width
     block_size:int=256,      # picogpt's context window
     vocab_size:int=8000,     # the seed's default BPE vocabulary size
-    repeats:int=3,           # timed runs per measurement (the fastest counts); full recompute runs once
+    repeats:int=3,           # timed runs per measurement (the median counts); full recompute runs once
     device:str='cpu',        # cpu, cuda or mps
     threads:int=None,        # CPU threads for PyTorch (default: PyTorch's choice)
     seed:int=0,              # seeds the weights and the prompt
@@ -64,20 +58,20 @@ def main(
           f"random weights; {where}; batch 1, prompt {prompt_len} tokens, greedy")
 
     run = lambda k, cache: generate(model, idx, k, temperature=0, use_cache=cache)
-    t_cache = best_time(lambda: run(n, True), repeats)
+    t_cache = med_time(lambda: run(n, True), repeats, device)
     line("picogpt, KV cache:", n, t_cache)
-    t_full = best_time(lambda: run(n, False), 1, warmup=False)  # slow, and the cached runs warmed everything up
+    t_full = med_time(lambda: run(n, False), 1, device, warmup=0)  # slow, and the cached runs warmed everything up
     line("picogpt, full recompute of the window:", n, t_full)
 
     # HF's context can't slide: it needs n_positions >= prompt + new tokens, so over 500 new tokens it attends to
     # up to 508 positions while picogpt's window stays <= 256. The second comparison keeps both within 256
     # positions, where they do the same work token for token.
     hf_long = hf_gpt2(cfg, prompt_len + n, device)
-    t_hf = best_time(lambda: hf_generate(hf_long, idx, n), repeats)
+    t_hf = med_time(lambda: hf_generate(hf_long, idx, n), repeats, device)
     line(f"transformers GPT-2 generate (n_positions {prompt_len + n}):", n, t_hf)
-    t_cache_short = best_time(lambda: run(short, True), repeats)
+    t_cache_short = med_time(lambda: run(short, True), repeats, device)
     hf_short = hf_gpt2(cfg, block_size, device)
-    t_hf_short = best_time(lambda: hf_generate(hf_short, idx, short), repeats)
+    t_hf_short = med_time(lambda: hf_generate(hf_short, idx, short), repeats, device)
     line("picogpt, KV cache, no sliding:", short, t_cache_short)
     line(f"transformers GPT-2 generate (n_positions {block_size}):", short, t_hf_short)
 

@@ -2,29 +2,25 @@
 
 MFU = achieved model FLOP/s / peak FLOP/s. The model FLOPs per token are `GPT.flops_per_token()`
 (6N + 12*L*H*Q*T, forward and backward); the peak is measured on this machine by timing a large matmul
-in the same dtype (best of several trials). Each step is `picogpt.train.train_step` (forward, backward, clipping, AdamW) on
-random token batches, so data loading is not measured; the step time is the median over the timed steps.
+in the same dtype (best of several trials). Each step is `picogpt.train.train_step` (forward, backward,
+clipping, AdamW) on random token batches, so data loading is not measured; the step time is the median over
+the timed steps, after warm-up steps.
 
     python benchmarks/train_bench.py                                  # CPU, float32
     python benchmarks/train_bench.py --device cuda --dtype bfloat16 --compile
 """
-import argparse, statistics, time
-
+import time
 import torch
-
+from fastcore.script import call_parse
+from timing import median, sync, timings
 from picogpt.model import GPT, GPTConfig
-from picogpt.train import DTYPES, autocast_context, configure_optimizer, pick_device, train_step
+from picogpt.device import DTYPES, autocast_context, pick_device
+from picogpt.train import configure_optimizer, train_step
 
 MODELS = [  # name, GPTConfig fields, batch size
     ('4 layers, 128 wide, block 64', dict(n_layer=4, n_head=4, n_embd=128, block_size=64), 12),
     ('6 layers, 384 wide, block 256', dict(n_layer=6, n_head=6, n_embd=384, block_size=256), 12),
 ]
-
-
-def sync(device):
-    "Wait for queued work on `device` to finish, so that wall-clock time measures it"
-    if device.type == 'cuda': torch.cuda.synchronize(device)
-    elif device.type == 'mps': torch.mps.synchronize()
 
 
 def matmul_peak(device, dtype, n=2048, seconds=1.0) -> float:
@@ -52,40 +48,31 @@ def bench(cfg:dict, batch_size:int, device, dtype:str, compile:bool, steps:int, 
     x = torch.randint(65, (batch_size, cfg['block_size']), device=device)
     y = torch.roll(x, -1, dims=1)
     step = lambda: train_step(net, optimizer, lambda: (x, y), grad_accum=1, grad_clip=1.0, ctx=ctx, scaler=scaler)
-    for _ in range(warmup): step()
-    times = []
-    for _ in range(steps):
-        t0 = time.perf_counter()
-        step().item()  # waits for the step to finish on an accelerator
-        times.append(time.perf_counter() - t0)
-    dt = statistics.median(times)  # robust to the odd step slowed by other processes
+    dt = median(timings(step, steps, warmup, device))  # robust to the odd step slowed by other processes
     tokens_per_s = batch_size * cfg['block_size'] / dt
     return dict(params=model.num_params(), ms_per_step=dt * 1000, tokens_per_s=tokens_per_s,
                 flops_per_s=tokens_per_s * model.flops_per_token())
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--device', default='auto', help='auto, cpu, cuda or mps')
-    p.add_argument('--dtype', default='float32', choices=list(DTYPES))
-    p.add_argument('--compile', action='store_true', help='torch.compile the model')
-    p.add_argument('--steps', type=int, default=5, help='timed steps per model')
-    p.add_argument('--warmup', type=int, default=2, help='untimed steps first (more with --compile)')
-    args = p.parse_args()
+@call_parse
+def main(
+    device:str='auto',     # auto, cpu, cuda or mps
+    dtype:str='float32',   # float32, bfloat16 or float16
+    compile:bool=False,    # torch.compile the model
+    steps:int=5,           # timed steps per model (the median is reported)
+    warmup:int=2,          # untimed steps first (3 more with --compile)
+):
+    "Training throughput and MFU of picogpt's training step"
     try:
-        device = pick_device(args.device)
-        autocast_context(device, args.dtype)
+        dev = pick_device(device)
+        autocast_context(dev, dtype)
     except ValueError as e: raise SystemExit(f"error: {e}")
     torch.manual_seed(0)
-    peak = matmul_peak(device, args.dtype)
-    print(f"device {device} ({torch.get_num_threads()} threads), dtype {args.dtype}, compile {args.compile}, torch {torch.__version__}")
-    print(f"matmul peak (2048x2048 @ 2048x2048, {args.dtype}): {peak / 1e9:,.1f} GFLOP/s")
+    peak = matmul_peak(dev, dtype)
+    print(f"device {dev} ({torch.get_num_threads()} threads), dtype {dtype}, compile {compile}, torch {torch.__version__}")
+    print(f"matmul peak (2048x2048 @ 2048x2048, {dtype}): {peak / 1e9:,.1f} GFLOP/s")
     print(f"{'model':32} {'batch':>5} {'params':>10} {'ms/step':>9} {'tokens/s':>10} {'GFLOP/s':>9} {'MFU':>6}")
     for name, cfg, batch_size in MODELS:
-        r = bench(cfg, batch_size, device, args.dtype, args.compile, args.steps, args.warmup + 3 * args.compile)
+        r = bench(cfg, batch_size, dev, dtype, compile, steps, warmup + 3 * compile)
         print(f"{name:32} {batch_size:>5} {r['params']:>10,} {r['ms_per_step']:>9.1f} {r['tokens_per_s']:>10,.0f} "
               f"{r['flops_per_s'] / 1e9:>9.1f} {r['flops_per_s'] / peak:>6.1%}", flush=True)
-
-
-if __name__ == '__main__':
-    main()

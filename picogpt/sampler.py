@@ -4,23 +4,24 @@
 
 # %% auto #0
 __all__ = ['top_k_filter', 'top_p_filter', 'apply_repetition_penalty', 'sample_next', 'check_sampling_args', 'iter_tokens',
-           'stop_sequences', 'generate', 'stream', 'ScriptedLM', 'load_checked', 'cli_text', 'write_samples',
-           'sample_cli']
+           'stop_sequences', 'generate', 'stream', 'ScriptedLM', 'generate_text', 'load_checked', 'cli_text',
+           'write_samples', 'sample_cli']
 
-# %% ../nbs/05_sampling.ipynb #af55845c
-import sys
+# %% ../nbs/05_sampling.ipynb #a15187d3
+import math, sys
 from collections.abc import Iterator
 from contextlib import closing
 
 import torch
 from torch import nn, Tensor
-from fastcore.imports import in_ipython
+from fastcore.meta import delegates
 
 from .tokenizers import load_tokenizer
 from .model import GPTConfig
-from .train import cli_command, cli_errors, load_model
+from .checkpoint import load_model
+from .cli import command, run_module, split_kwargs
 
-# %% ../nbs/05_sampling.ipynb #c2af7c08
+# %% ../nbs/05_sampling.ipynb #159b1ce4
 def top_k_filter(
     logits:Tensor,  # (B, vocab) next-token logits
     k:int,          # how many of the largest logits to keep in each row
@@ -29,7 +30,7 @@ def top_k_filter(
     kth = torch.topk(logits, min(k, logits.size(-1))).values[..., -1:]
     return logits.masked_fill(logits < kth, float('-inf'))
 
-# %% ../nbs/05_sampling.ipynb #6698fbde
+# %% ../nbs/05_sampling.ipynb #46e70995
 def top_p_filter(
     logits:Tensor,  # (B, vocab) next-token logits
     p:float,        # probability mass to keep, in (0, 1]
@@ -41,7 +42,7 @@ def top_p_filter(
     drop = torch.zeros_like(drop_sorted).scatter(-1, order, drop_sorted)
     return logits.masked_fill(drop, float('-inf'))
 
-# %% ../nbs/05_sampling.ipynb #a8fd06cd
+# %% ../nbs/05_sampling.ipynb #f67b5c7e
 def apply_repetition_penalty(
     logits:Tensor,  # (B, vocab) next-token logits
     seen:Tensor,    # (B, vocab) bool: True for tokens already in the text
@@ -50,10 +51,10 @@ def apply_repetition_penalty(
     "CTRL-style penalty: divide the positive logits of seen tokens by `penalty`, multiply the negative ones"
     return torch.where(seen, torch.where(logits > 0, logits / penalty, logits * penalty), logits)
 
-# %% ../nbs/05_sampling.ipynb #202ec51c
+# %% ../nbs/05_sampling.ipynb #1d27637c
 def sample_next(
     logits:Tensor,                        # (B, vocab) next-token logits
-    temperature:float=1.0,                # 0 picks the most likely token (greedy); below 1 sharpens, above 1 flattens
+    temperature:float,                    # 0 picks the most likely token (greedy); below 1 sharpens, above 1 flattens
     top_k:int|None=None,                  # draw only among the k most likely tokens
     top_p:float|None=None,                # draw only from the nucleus holding probability mass top_p
     generator:torch.Generator|None=None,  # source of randomness, for reproducible samples
@@ -65,66 +66,71 @@ def sample_next(
     if top_p is not None and top_p < 1: logits = top_p_filter(logits, top_p)
     return torch.multinomial(logits.softmax(-1), 1, generator=generator)
 
-# %% ../nbs/05_sampling.ipynb #f2c6693d
+# %% ../nbs/05_sampling.ipynb #28df7f4b
 def check_sampling_args(
-    max_new_tokens:int=0,          # tokens to generate
-    temperature:float=1.0,         # >= 0
-    top_k:int|None=None,           # >= 1, or None
-    top_p:float|None=None,         # in (0, 1], or None
-    repetition_penalty:float=1.0,  # > 0
+    max_new_tokens:int,        # tokens to generate: >= 0
+    temperature:float,         # finite and >= 0
+    top_k:int|None,            # >= 1, or None
+    top_p:float|None,          # in (0, 1], or None
+    repetition_penalty:float,  # finite and > 0
 ):
     "Raise a one-line ValueError naming the first sampling setting outside its range"
-    if max_new_tokens < 0: raise ValueError(f"max_new_tokens must be >= 0, got {max_new_tokens}")
-    if temperature < 0: raise ValueError(f"temperature must be >= 0 (0 means greedy), got {temperature}")
-    if top_k is not None and top_k < 1: raise ValueError(f"top_k must be >= 1 (or left out to keep every token), got {top_k}")
+    if not max_new_tokens >= 0: raise ValueError(f"`max_new_tokens` must be >= 0, got {max_new_tokens}")
+    if not (math.isfinite(temperature) and temperature >= 0):
+        raise ValueError(f"`temperature` must be a finite number >= 0 (0 means greedy), got {temperature}")
+    if top_k is not None and not top_k >= 1: raise ValueError(f"`top_k` must be >= 1 (or left out to keep every token), got {top_k}")
     if top_p is not None and not 0 < top_p <= 1:
-        raise ValueError(f"top_p must be in (0, 1] (or left out to keep every token), got {top_p}")
-    if repetition_penalty <= 0: raise ValueError(f"repetition_penalty must be > 0 (1 turns it off), got {repetition_penalty}")
+        raise ValueError(f"`top_p` must be in (0, 1] (or left out to keep every token), got {top_p}")
+    if not (math.isfinite(repetition_penalty) and repetition_penalty > 0):
+        raise ValueError(f"`repetition_penalty` must be a finite number > 0 (1 turns it off), got {repetition_penalty}")
 
-# %% ../nbs/05_sampling.ipynb #4cc121f4
+# %% ../nbs/05_sampling.ipynb #0a796936
 def iter_tokens(
     model:nn.Module,               # a GPT: `config.block_size`, `forward(idx, caches=...)` and `new_caches()`
     idx:Tensor,                    # (B, T) prompt token ids, T >= 1, on the model's device
     max_new_tokens:int,            # how many steps to run
-    temperature:float=1.0,         # 0 is greedy
+    temperature:float=0.8,         # 0 is greedy, 1 samples the model's own distribution; below 1 is safer, above 1 wilder
     top_k:int|None=None,           # draw only among the k most likely tokens
-    top_p:float|None=None,         # draw only from the nucleus holding probability mass top_p
-    repetition_penalty:float=1.0,  # CTRL-style penalty on every token seen so far, prompt included
-    seed:int|None=None,            # seeds a torch.Generator on the model's device, for reproducible samples
+    top_p:float|None=None,         # draw only from the nucleus holding probability mass top_p, in (0, 1]
+    repetition_penalty:float=1.0,  # above 1 discourages tokens already in the text, prompt included (CTRL-style); 1 is off
+    seed:int|None=None,            # seed for reproducible samples
     use_cache:bool=True,           # keep keys and values between steps instead of recomputing the window
 ) -> Iterator[Tensor]:
-    "Yield the next token ids, (B, 1), one step at a time; the window jumps forward by half a block when full"
+    "An iterator over the next token ids, (B, 1), one step at a time; the window jumps forward by half a block when full"
     check_sampling_args(max_new_tokens, temperature, top_k, top_p, repetition_penalty)
-    if idx.dim() != 2 or idx.size(1) == 0:
-        raise ValueError(f"idx must be (batch, time) token ids with time >= 1, got shape {tuple(idx.shape)}")
-    block_size = model.config.block_size
-    hop = max(1, block_size // 2)
-    window = idx
-    while window.size(1) > block_size: window = window[:, hop:]
-    generator = None if seed is None else torch.Generator(idx.device).manual_seed(seed)
-    seen = None
-    if repetition_penalty != 1:
-        seen = torch.zeros(idx.size(0), model.config.vocab_size, dtype=torch.bool, device=idx.device).scatter_(1, idx, True)
-    was_training, caches, tok = model.training, None, None
-    model.eval()
-    try:
-        for _ in range(max_new_tokens):
-            with torch.inference_mode():
-                if not use_cache: logits = model(window)[0]
-                elif caches is None:  # first step, or the window just jumped: prefill it
-                    caches = model.new_caches()
-                    logits = model(window, caches=caches)[0]
-                else: logits = model(tok, caches=caches)[0]
-                logits = logits[:, -1].float()
-                if seen is not None: logits = apply_repetition_penalty(logits, seen, repetition_penalty)
-                tok = sample_next(logits, temperature, top_k, top_p, generator)
-                if seen is not None: seen.scatter_(1, tok, True)
-                window = torch.cat([window, tok], dim=1)
-                if window.size(1) > block_size: window, caches = window[:, hop:], None
-            yield tok
-    finally: model.train(was_training)
+    if not isinstance(idx, Tensor) or idx.dim() != 2 or idx.size(1) == 0:
+        raise ValueError(f"`idx` must be (batch, time) token ids with time >= 1, got {type(idx).__name__} "
+                         f"{tuple(getattr(idx, 'shape', ()))}: for text, use `generate_text` or `stream`")
+    def steps():
+        block_size = model.config.block_size
+        hop = max(1, block_size // 2)
+        window = idx
+        while window.size(1) > block_size: window = window[:, hop:]
+        generator = None if seed is None else torch.Generator(idx.device).manual_seed(seed)
+        seen = None
+        if repetition_penalty != 1:
+            seen = torch.zeros(idx.size(0), model.config.vocab_size, dtype=torch.bool, device=idx.device).scatter_(1, idx, True)
+        was_training, caches, tok = model.training, None, None
+        model.eval()
+        try:
+            for _ in range(max_new_tokens):
+                with torch.inference_mode():
+                    if not use_cache: logits = model(window)[0]
+                    elif caches is None:  # first step, or the window just jumped: prefill it
+                        caches = model.new_caches()
+                        logits = model(window, caches=caches)[0]
+                    else: logits = model(tok, caches=caches)[0]
+                    logits = logits[:, -1].float()
+                    if seen is not None: logits = apply_repetition_penalty(logits, seen, repetition_penalty)
+                    tok = sample_next(logits, temperature, top_k, top_p, generator)
+                    if seen is not None: seen.scatter_(1, tok, True)
+                    window = torch.cat([window, tok], dim=1)
+                    if window.size(1) > block_size: window, caches = window[:, hop:], None
+                yield tok
+        finally: model.train(was_training)
+    return steps()
 
-# %% ../nbs/05_sampling.ipynb #65d92ad6
+# %% ../nbs/05_sampling.ipynb #7b758fba
 def stop_sequences(
     stop,  # None, a token id, or a list of token ids and/or token-id sequences
 ) -> list[list[int]]:
@@ -135,23 +141,20 @@ def stop_sequences(
     if not all(seqs): raise ValueError("a stop sequence is empty: give at least one token id in each")
     return seqs
 
-# %% ../nbs/05_sampling.ipynb #e1a9f730
+# %% ../nbs/05_sampling.ipynb #3062e6a4
+@delegates(iter_tokens)
 def generate(
-    model:nn.Module,               # a GPT
-    idx:Tensor,                    # (B, T) prompt token ids, on the model's device
-    max_new_tokens:int,            # the most tokens to add
-    temperature:float=1.0,         # 0 is greedy
-    top_k:int|None=None,           # draw only among the k most likely tokens
-    top_p:float|None=None,         # draw only from the nucleus holding probability mass top_p
-    repetition_penalty:float=1.0,  # CTRL-style penalty on tokens already in the text
-    stop=None,                     # a token id, or a list of ids/id sequences; ends generation once every row produced one
-    seed:int|None=None,            # seed for reproducible sampling
-    use_cache:bool=True,           # False recomputes the whole window at every step
+    model:nn.Module,      # a GPT
+    idx:Tensor,           # (B, T) prompt token ids, on the model's device
+    max_new_tokens:int,   # the most tokens to add
+    stop=None,            # a token id, or a list of ids/id sequences; ends generation once every row produced one
+    **kwargs,             # the sampling settings of `iter_tokens`
 ) -> Tensor:
     "The prompt followed by up to `max_new_tokens` sampled tokens, (B, T + new)"
+    steps = iter_tokens(model, idx, max_new_tokens, **kwargs)
     stops, rows = stop_sequences(stop), [[] for _ in range(idx.size(0))]
     done, out = [False] * idx.size(0), [idx]
-    for tok in iter_tokens(model, idx, max_new_tokens, temperature, top_k, top_p, repetition_penalty, seed, use_cache):
+    for tok in steps:
         out.append(tok)
         if stops:
             for row, t, in zip(rows, tok[:, 0].tolist()): row.append(t)
@@ -167,30 +170,24 @@ def _pending_stop(
     "Length of the longest end of `seq` that is the beginning of one of the `stops`"
     return max((n for s in stops for n in range(1, min(len(s) - 1, len(seq)) + 1) if seq[len(seq) - n:] == s[:n]), default=0)
 
-# %% ../nbs/05_sampling.ipynb #ce142f6e
+# %% ../nbs/05_sampling.ipynb #de08ccb8
+@delegates(iter_tokens)
 def stream(
     model:nn.Module,                    # a GPT
     tokenizer,                          # its tokenizer
     prompt:str,                         # text to continue (at least one token)
     max_new_tokens:int,                 # the most tokens to generate
-    temperature:float=1.0,              # 0 is greedy
-    top_k:int|None=None,                # draw only among the k most likely tokens
-    top_p:float|None=None,              # draw only from the nucleus holding probability mass top_p
-    repetition_penalty:float=1.0,       # CTRL-style penalty on tokens already in the text
     stop=None,                          # token stops as in `generate`; default: the tokenizer's end-of-text token, if any
     stop_text:str|list[str]|None=None,  # end the text where one of these strings appears (it is not yielded)
-    seed:int|None=None,                 # seed for reproducible sampling
-    use_cache:bool=True,                # False recomputes the whole window at every step
+    **kwargs,                           # the sampling settings of `iter_tokens`
 ) -> Iterator[str]:
     "Yield the continuation of `prompt` piece by piece as it is generated, never splitting a character"
-    check_sampling_args(max_new_tokens, temperature, top_k, top_p, repetition_penalty)  # now, not at the first piece
     ids = tokenizer.encode(prompt)
     if not ids: raise ValueError("the prompt is empty: give at least one character to continue")
     idx = torch.tensor([ids], device=next(model.parameters()).device)
     stops = stop_sequences(tokenizer.eot_id if stop is None else stop)
     texts = [stop_text] if isinstance(stop_text, str) else list(stop_text or [])
-    steps = iter_tokens(model, idx, max_new_tokens, temperature, top_k, top_p, repetition_penalty, seed, use_cache)
-    return _pieces(tokenizer, steps, stops, texts)
+    return _pieces(tokenizer, iter_tokens(model, idx, max_new_tokens, **kwargs), stops, texts)
 
 def _pieces(tokenizer, steps, stops, texts):
     "The text of the tokens from `steps` as new pieces, up to the first token or text stop"
@@ -210,7 +207,7 @@ def _pieces(tokenizer, steps, stops, texts):
     text = tokenizer.decode(new)  # out of tokens: what was held back is text after all
     if len(text) > len(sent): yield text[len(sent):]
 
-# %% ../nbs/05_sampling.ipynb #c49ce8cc
+# %% ../nbs/05_sampling.ipynb #f4e0288b
 class ScriptedLM(nn.Module):
     "A stand-in for a GPT that continues any text with `script`, for exact tests of code built on `generate`"
     def __init__(self,
@@ -233,24 +230,36 @@ class ScriptedLM(nn.Module):
             logits[b, -1, self.script[min(done, n - 1)]] = 0.0  # the script finished: repeat its last token
         return logits, None
 
-# %% ../nbs/05_sampling.ipynb #6b0e4e94
+# %% ../nbs/05_sampling.ipynb #29e49627
+@delegates(stream)
+def generate_text(
+    model:nn.Module,           # a GPT
+    tokenizer,                 # its tokenizer
+    prompt:str,                # text to continue
+    max_new_tokens:int=200,    # the most tokens to generate
+    **kwargs,                  # `stop`, `stop_text` and the sampling settings of `iter_tokens`
+) -> str:
+    "The continuation of `prompt`, as text"
+    return ''.join(stream(model, tokenizer, prompt, max_new_tokens, **kwargs))
+
+# %% ../nbs/05_sampling.ipynb #7005a2b4
 def load_checked(
-    ckpt:str|None,                 # checkpoint written by `picogpt_train`
+    ckpt:str|None=None,            # checkpoint written by picogpt_train, e.g. checkpoints/char/best.pt
     device:str='auto',             # auto, cpu, cuda, cuda:N or mps
-    mode:str|None=None,            # the seed's --mode; if given, it must be the checkpoint's
-    tokenizer_path:str|None=None,  # the seed's --tokenizer_path; if given, it must hold the checkpoint's tokenizer
-    vocab_path:str|None=None,      # the seed's --vocab_path (char level): the same as tokenizer_path
+    mode:str|None=None,            # the original picoGPT's `--mode`; if given, it must be the checkpoint's
+    tokenizer_path:str|None=None,  # the original `--tokenizer_path`; if given, it must hold the checkpoint's tokenizer
+    vocab_path:str|None=None,      # the original `--vocab_path` (char level): the same as tokenizer_path
 ) -> tuple:
-    "The model and tokenizer in `ckpt`, after checking the seed-style flags against them"
-    if not ckpt: raise ValueError("--ckpt is required: pass a checkpoint written by picogpt_train, e.g. checkpoints/char/best.pt")
-    if mode not in (None, 'char', 'token'): raise ValueError(f"--mode must be char or token, got {mode!r}")
-    if tokenizer_path and vocab_path and tokenizer_path != vocab_path: raise ValueError("give --tokenizer_path or --vocab_path, not both")
+    "The model and tokenizer in `ckpt`, after checking the original picoGPT's flags against them"
+    if not ckpt: raise ValueError("`ckpt` is required: give a checkpoint written by picogpt_train, e.g. checkpoints/char/best.pt")
+    if mode not in (None, 'char', 'token'): raise ValueError(f"`mode` must be char or token, got {mode!r}")
+    if tokenizer_path and vocab_path and tokenizer_path != vocab_path: raise ValueError("give `tokenizer_path` or `vocab_path`, not both")
     model, tokenizer = load_model(ckpt, device)
     if mode and mode != tokenizer.mode:
-        raise ValueError(f"--mode {mode} does not match {ckpt}, a {tokenizer.mode}-level model: drop --mode, the checkpoint knows it")
+        raise ValueError(f"`mode={mode}` does not match {ckpt}, a {tokenizer.mode}-level model: leave `mode` out, the checkpoint knows it")
     path = tokenizer_path or vocab_path
-    if path and load_tokenizer(path).to_json() != tokenizer.to_json():
-        raise ValueError(f"{path} is not the tokenizer {ckpt} was trained with: drop --tokenizer_path/--vocab_path, "
+    if path and load_tokenizer(path).fingerprint != tokenizer.fingerprint:
+        raise ValueError(f"{path} is not the tokenizer {ckpt} was trained with: leave `tokenizer_path` and `vocab_path` out, "
                          "the checkpoint carries its tokenizer")
     return model, tokenizer
 
@@ -265,57 +274,39 @@ def cli_text(
     if fixed != text: print(f"note: replaced characters the model does not know: {fixed!r}", file=sys.stderr)
     return fixed
 
-# %% ../nbs/05_sampling.ipynb #db5532fb
+# %% ../nbs/05_sampling.ipynb #6153e079
+@delegates(iter_tokens)
 def write_samples(
-    model:nn.Module,               # a GPT
-    tokenizer,                     # its tokenizer
-    prompt:str,                    # text to continue
-    num_samples:int=1,             # how many continuations
-    max_new_tokens:int=200,        # tokens per continuation
-    temperature:float=0.8,         # 0 is greedy
-    top_k:int|None=None,           # draw only among the k most likely tokens
-    top_p:float|None=None,         # draw only from the nucleus holding probability mass top_p
-    repetition_penalty:float=1.0,  # CTRL-style penalty on tokens already in the text
-    seed:int|None=None,            # seed of the first sample; sample i uses seed + i
-    file=None,                     # where to write; default: stdout
+    model:nn.Module,          # a GPT
+    tokenizer,                # its tokenizer
+    prompt:str,               # text to continue
+    num_samples:int=1,        # how many continuations (sample i uses seed + i)
+    max_new_tokens:int=200,   # tokens per continuation
+    file=None,                # where to write; default: stdout
+    **kwargs,                 # the sampling settings of `iter_tokens`
 ):
     "Write `num_samples` continuations of `prompt`, each as it is generated, separated by a line of dashes"
-    if num_samples < 1: raise ValueError(f"num_samples must be >= 1, got {num_samples}")
-    check_sampling_args(max_new_tokens, temperature, top_k, top_p, repetition_penalty)
-    file = file or sys.stdout
+    if num_samples < 1: raise ValueError(f"`num_samples` must be >= 1, got {num_samples}")
+    file, seed = file or sys.stdout, kwargs.pop('seed', None)
     for i in range(num_samples):
+        pieces = stream(model, tokenizer, prompt, max_new_tokens, seed=None if seed is None else seed + i, **kwargs)
         if i: file.write('-' * 40 + '\n')
         file.write(prompt)
-        for piece in stream(model, tokenizer, prompt, max_new_tokens, temperature, top_k, top_p, repetition_penalty,
-                            seed=None if seed is None else seed + i):
+        for piece in pieces:
             file.write(piece)
             file.flush()
         file.write('\n')
 
-# %% ../nbs/05_sampling.ipynb #fa3384ec
-@cli_command
+# %% ../nbs/05_sampling.ipynb #c127c673
+@command('picogpt_sample', settings=load_checked)
+@delegates(write_samples, but=['file'])
 def sample_cli(
-    ckpt:str=None,                 # checkpoint written by picogpt_train, e.g. checkpoints/char/best.pt
-    prompt:str='\\n',              # text to continue; \n means a newline
-    max_new_tokens:int=200,        # tokens to generate per sample
-    temperature:float=0.8,         # 0 is greedy; below 1 is safer, above 1 wilder
-    top_k:int=None,                # sample among the k most likely tokens only
-    top_p:float=None,              # sample from the nucleus of probability mass top_p, in (0, 1]
-    repetition_penalty:float=1.0,  # above 1 discourages tokens already in the text
-    num_samples:int=1,             # how many samples to write
-    seed:int=None,                 # seed for reproducible samples
-    device:str='auto',             # auto, cpu, cuda, cuda:N or mps
-    mode:str=None,                 # char or token: accepted as in the seed, must match the checkpoint
-    tokenizer_path:str=None,       # accepted as in the seed: must be the checkpoint's tokenizer
-    vocab_path:str=None,           # the same as --tokenizer_path, for char-level vocab.json files
+    prompt:str='\\n',  # text to continue; \n means a newline
+    **kwargs,          # the flags of `load_checked` and `write_samples`: --ckpt, --num_samples, --temperature, ...
 ):
     "Continue a prompt with a trained GPT, streaming the text to stdout (`picogpt_sample`)"
-    with cli_errors():
-        check_sampling_args(max_new_tokens, temperature, top_k, top_p, repetition_penalty)
-        model, tokenizer = load_checked(ckpt, device, mode, tokenizer_path, vocab_path)
-        try: write_samples(model, tokenizer, cli_text(tokenizer, prompt), num_samples, max_new_tokens, temperature,
-                           top_k, top_p, repetition_penalty, seed)
-        except KeyboardInterrupt: sys.exit(130)  # Ctrl-C ends the sample, quietly
+    model, tokenizer = load_checked(**split_kwargs(load_checked, kwargs))
+    write_samples(model, tokenizer, cli_text(tokenizer, prompt), **kwargs)
 
-# %% ../nbs/05_sampling.ipynb #cdf39b38
-if __name__ == "__main__" and not in_ipython(): sample_cli()
+# %% ../nbs/05_sampling.ipynb #7e380016
+if __name__ == '__main__': run_module(sample_cli)

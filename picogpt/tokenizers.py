@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['EOT', 'BaseTokenizer', 'CharTokenizer', 'WordTokenizer', 'BPETokenizer', 'tokenizer_from_json', 'load_tokenizer']
 
-# %% ../nbs/00_tokenizers.ipynb #280a60f6
-import json, os, re, unicodedata
+# %% ../nbs/00_tokenizers.ipynb #52873857
+import hashlib, json, os, re, unicodedata
 from collections import Counter
 from itertools import chain, repeat
 from pathlib import Path
@@ -33,7 +33,7 @@ def _as_ids(
         raise ValueError(f"token id {lo if lo < 0 else hi} is outside [0, {vocab_size}): were these ids made by another tokenizer?")
     return a
 
-# %% ../nbs/00_tokenizers.ipynb #4e3946f3
+# %% ../nbs/00_tokenizers.ipynb #67f40ea4
 class BaseTokenizer:
     "What all picogpt tokenizers share; subclasses add `vocab_size`, `encode_array`, `decode` and `to_json`"
     kind:str; mode:str; filename:str
@@ -59,6 +59,11 @@ class BaseTokenizer:
         tmp.write_text(self.to_json(), encoding='utf-8')
         os.replace(tmp, path)
         return path
+
+    @property
+    def fingerprint(self) -> str:
+        "A short hash of the saved tokenizer: two tokenizers with one fingerprint map text to the same ids"
+        return hashlib.sha256(self.to_json().encode('utf-8')).hexdigest()[:16]
 
     def __repr__(self): return f'{type(self).__name__}(vocab_size={self.vocab_size})'
 
