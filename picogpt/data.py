@@ -4,8 +4,9 @@
 
 # %% auto #0
 __all__ = ['token_dtype', 'text_files', 'last_cut', 'read_chunks', 'split_point', 'train_tokenizer', 'pid_alive',
-           'remove_stale_tmp', 'replace_file', 'prepare', 'load_meta', 'load_split', 'load_data_tokenizer',
-           'load_dataset', 'get_batch', 'report_prepared', 'prepare_char_cli', 'prepare_tokenizer_cli']
+           'remove_stale_tmp', 'replace_file', 'write_file', 'prepare', 'load_meta', 'load_split',
+           'load_data_tokenizer', 'load_dataset', 'get_batch', 'report_prepared', 'prepare_char_cli',
+           'prepare_tokenizer_cli']
 
 # %% ../nbs/03_data.ipynb #8e902fa5
 import json, os, re, stat
@@ -133,7 +134,7 @@ def train_tokenizer(
         for _ in read_chunks(path, chunk_bytes=chunk_bytes): pass   # only checks that it is UTF-8
     return BPETokenizer.train_from_files([str(p) for p in files], vocab_size)
 
-# %% ../nbs/03_data.ipynb #9df6a178
+# %% ../nbs/03_data.ipynb #b63e2b19
 def pid_alive(pid:int) -> bool:
     "Whether process `pid` is running (always True on Windows, where `os.kill` would end it)"
     if os.name == 'nt': return True
@@ -159,6 +160,17 @@ def replace_file(
     "`os.replace(tmp, path)`, keeping the mode of the file it replaces"
     if path.exists(): os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))
     os.replace(tmp, path)
+
+def write_file(
+    path:Path,    # the file to write
+    data:bytes,   # its new content
+):
+    "Write `data` to `path` atomically: a reader sees the old file or the new one, never half of it"
+    tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
+    try:
+        tmp.write_bytes(data)
+        replace_file(tmp, path)
+    finally: tmp.unlink(missing_ok=True)
 
 # %% ../nbs/03_data.ipynb #389d34bd
 @contextmanager

@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['estimate_loss', 'get_lr', 'configure_optimizer', 'train_step', 'Run', 'memory_hint', 'start_run', 'restore_state',
-           'open_run_dir', 'diverged', 'evaluate', 'checkpoint_of', 'save_state', 'StopFlag', 'train', 'progress_bar',
-           'tokens_per_s', 'result', 'train_cli']
+           'open_run_dir', 'diverged', 'evaluate', 'checkpoint_of', 'save_state', 'draw_losses', 'StopFlag', 'train',
+           'progress_bar', 'tokens_per_s', 'result', 'train_cli']
 
-# %% ../nbs/04_training.ipynb #aace2a5e
+# %% ../nbs/04_training.ipynb #c4d54c43
 import math, os, signal, sys, threading, time
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
@@ -21,7 +21,7 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from tqdm.auto import tqdm
 
 from .model import GPT, GPTConfig
-from .data import get_batch, load_dataset, remove_stale_tmp
+from .data import get_batch, load_dataset, remove_stale_tmp, write_file
 from .cli import command, run_module
 from .device import autocast_context, dist_info, pick_device
 from .checkpoint import (RUN_FILES, LivePlot, append_metrics, check_run_dir, checkpoint_tokenizer, clean_state_dict,
@@ -114,7 +114,7 @@ def train_step(
     model.zero_grad(set_to_none=True)
     return total
 
-# %% ../nbs/04_training.ipynb #2f031974
+# %% ../nbs/04_training.ipynb #5208f723
 @dataclass
 class Run:
     "A training run's state: its settings, its model and optimizer, its data and where the loop stands"
@@ -134,6 +134,7 @@ class Run:
     history:list = field(default_factory=list)  # metrics rows, this run's and (resuming) the earlier ones
     scaler:object = None         # a GradScaler for float16
     ctx:object = nullcontext()   # autocast context
+    drawn:float = -math.inf      # when loss.png was last drawn (time.perf_counter)
     rank:int = 0
     world:int = 1
 
@@ -230,7 +231,7 @@ def open_run_dir(
                 run.net = None  # DDP's reducer must go before its process group, or its destructor can hang at exit
                 dist.destroy_process_group()
 
-# %% ../nbs/04_training.ipynb #6594415c
+# %% ../nbs/04_training.ipynb #24e17a88
 def diverged(run:Run, what:str) -> FloatingPointError:
     "The error that stops a run whose numbers stopped being finite"
     return FloatingPointError(f"{what} at step {run.it}: training diverged; the last good checkpoint {run.ckpt_dir/'latest.pt'} "
@@ -263,7 +264,7 @@ def save_state(
     run:Run,
     row:dict|None=None,  # this step's evaluation; None saves latest.pt alone (a stop between evaluations)
 ):
-    "Write `latest.pt`, `best.pt` if the validation loss improved on the best so far, and the metrics line"
+    "Write `latest.pt`, `best.pt` if the validation loss improved on the best so far, the metrics line and `loss.png`"
     improved = row is not None and row['val_loss'] < run.best
     if improved: run.best = row['val_loss']
     ck = checkpoint_of(run)  # every process takes part: under DDP it gathers their random states
@@ -273,6 +274,12 @@ def save_state(
     if row is not None:
         append_metrics(run.ckpt_dir/'metrics.jsonl', row)
         run.history.append(row)
+        if time.perf_counter() - run.drawn > 60: draw_losses(run)  # rendering takes a moment: at most once a minute
+
+def draw_losses(run:Run):
+    "Redraw the run's `loss.png` from its history"
+    write_file(run.ckpt_dir/'loss.png', loss_plot_png(run.history))
+    run.drawn = time.perf_counter()
 
 # %% ../nbs/04_training.ipynb #05f9f19c
 class StopFlag:
@@ -288,7 +295,7 @@ class StopFlag:
     def __exit__(self, *exc):
         for s, h in self._old.items(): signal.signal(s, h)
 
-# %% ../nbs/04_training.ipynb #9b213190
+# %% ../nbs/04_training.ipynb #a84cf4e8
 def train(
     resume:str|None=None,         # checkpoint to continue exactly; max_iters then counts additional steps
     init_from:str|None=None,      # checkpoint to take the weights from (a warm start: fresh optimizer and schedule)
@@ -338,7 +345,7 @@ def train(
             if not weights_finite(run.model): raise diverged(run, "non-finite weights")
             save_state(run)
         if stopped: say(f"stopped at step {run.it} ({stopped}): saved {run.ckpt_dir/'latest.pt'}")
-        if run.rank == 0: (run.ckpt_dir/'loss.png').write_bytes(loss_plot_png(run.history))
+        if run.rank == 0: draw_losses(run)
     return result(run, stopped)
 
 # %% ../nbs/04_training.ipynb #59b80e8e
