@@ -1,10 +1,18 @@
-"""Check the course site up to Quarto, render each chapter with nbconvert, and look at pages in headless Chromium.
+"""Check the course site the way a reader sees it, up to Quarto, and look at every page in headless Chromium.
 
-`nbdev_docs` needs Quarto, which cannot be installed here; this does everything `nbdev_docs` does before
-calling Quarto (the same processors, so the same pages), then checks what a reader would see.
+`nbdev_docs` needs Quarto, which cannot be installed here. This does everything `nbdev_docs` does before
+calling Quarto (the same processors, so the same pages), renders each processed page to HTML with nbconvert,
+typesets its math with MathJax 3 (installed from npm and served from disk), and opens it in headless Chromium.
+It fails unless, on every chapter page:
+- the `class`/`def` line of each definition the chapter builds (`TAUGHT`) is in a visible code cell, and in
+  the rendered page;
+- the chapter's opening paragraph is there;
+- the math is typeset: no `$...$` or `\\(...\\)` left in the text, and some typeset formula on a page with math;
+- the saved outputs hold figures, and there are `## Summary` and `## Exercises` sections;
+and it prints a table of what each page shows.
 """
-import inspect, re, shutil, subprocess, sys, yaml
-from importlib import import_module
+import re, shutil, subprocess, sys, yaml
+from html.parser import HTMLParser
 from pathlib import Path
 from execnb.nbio import read_nb, write_nb
 from nbconvert import HTMLExporter
@@ -14,8 +22,21 @@ from nbdev.doclinks import _build_modidx
 from nbdev.quarto import nbdev_sidebar, refresh_quarto_yml
 from nbdev.serve import proc_nbs
 
-CHAPTERS = {'00_tokenizers': 'tokenizers', '01_attention': 'attention', '02_gpt': 'model', '03_data': 'data',
-            '04_training': 'train', '05_sampling': 'sampler', '06_chat': 'chat'}
+# The definitions each chapter builds, whose source a reader must be able to see on its page
+TAUGHT = {
+    '00_tokenizers': ['BaseTokenizer', 'CharTokenizer', 'WordTokenizer', 'BPETokenizer', 'tokenizer_from_json', 'load_tokenizer'],
+    '01_attention': ['KVCache', 'CausalSelfAttention'],
+    '02_gpt': ['GPTConfig', 'MLP', 'Block', 'GPT', 'from_pretrained'],
+    '03_data': ['text_files', 'read_chunks', 'split_point', 'train_tokenizer', 'prepare', 'load_dataset', 'get_batch',
+                'command', 'as_flags'],
+    '04_training': ['estimate_loss', 'get_lr', 'configure_optimizer', 'pick_device', 'train_step', 'save_checkpoint',
+                    'load_checkpoint', 'load_model', 'run_lock', 'TrainConfig', 'Run', 'start_run', 'evaluate', 'save_state',
+                    'train'],
+    '05_sampling': ['top_k_filter', 'top_p_filter', 'apply_repetition_penalty', 'sample_next', 'iter_tokens', 'generate',
+                    'stream', 'generate_text'],
+    '06_chat': ['format_chat', 'fit_history', 'Chat', 'repl', 'ChatWidget', 'quickstart'],
+}
+PAGES = ['index', *TAUGHT]
 cfg = get_config()
 out = cfg.config_path/'.ci'/'out'/'site'
 problems = []
@@ -31,75 +52,126 @@ def sidebar_order() -> list[str]:
     side = yaml.safe_load((cfg.nbs_path/'sidebar.yml').read_text())
     return [Path(o).stem for o in side['website']['sidebar']['contents']]
 
-def outputs(nb, mime):
-    return [o for c in nb.cells if c.cell_type == 'code' for o in c.get('outputs', []) if mime in o.get('data', {})]
+def mathjax() -> Path:
+    "MathJax 3's single-file TeX-to-HTML build, installed from npm on first use"
+    js = out.parent/'mathjax'/'node_modules'/'mathjax'/'es5'/'tex-chtml-full.js'
+    if not js.exists():
+        subprocess.run(['npm', 'install', '--silent', '--no-audit', '--no-fund', '--prefix', str(js.parents[3]), 'mathjax@3'],
+                       check=True, capture_output=True)
+    return js
 
-def text_of(nb) -> str:
-    parts = [c.source for c in nb.cells]
-    for c in nb.cells:
-        for o in c.get('outputs', []):
-            parts += [str(v) for k, v in o.get('data', {}).items() if k.startswith('text/')]
-    return '\n'.join(parts)
+def hidden(cell) -> bool: return bool(re.search(r'^#\|\s*(echo:\s*false|hide)\b', cell.source, re.M))
 
-def check_chapter(nb, name):
-    text = text_of(nb)
-    if len(nb.cells) < 10: problems.append(f'{name}: only {len(nb.cells)} cells')
-    if not outputs(nb, 'image/png'): problems.append(f'{name}: no figures in the saved outputs')
-    for heading in ('## Summary', '## Exercises'):
-        if heading not in text: problems.append(f'{name}: no "{heading}" section')
-    mod = import_module(f'picogpt.{CHAPTERS[name]}')
-    # nbdev documents every exported class and function (constants get no show_doc)
-    for sym in [s for s in getattr(mod, '__all__', []) if inspect.isclass(getattr(mod, s)) or callable(getattr(mod, s))]:
-        if not re.search(rf'#+ {re.escape(sym)}\b|>\s*{re.escape(sym)}\b|\b{re.escape(sym)}\b\s*\n*>', text):
-            problems.append(f'{name}: no API docs for {sym}')
+def visible_code(nb) -> list[str]:
+    "Sources of the code cells a reader sees (nbdev has already dropped `#| export` and `#| hide` cells)"
+    return [c.source for c in nb.cells if c.cell_type == 'code' and not hidden(c)]
 
-def to_html(nb_path: Path, dest: Path):
-    "nbconvert stands in for Quarto: the front matter becomes the page's title and summary"
+def figures(nb) -> int:
+    return sum('image/png' in o.get('data', {}) for c in nb.cells if c.cell_type == 'code' for o in c.get('outputs', []))
+
+def has_math(nb) -> bool:
+    return any(re.search(r'\$[^$\s][^$]*\$|\\\(', c.source) for c in nb.cells if c.cell_type == 'markdown')
+
+def opening(src_nb) -> str:
+    "The first sentence of a chapter's opening paragraph: the first markdown cell after the title cell"
+    md = [c.source for c in src_nb.cells if c.cell_type == 'markdown']
+    return re.split(r'(?<=[.:;])\s', ' '.join(md[1].split()))[0] if len(md) > 1 and not md[1].startswith('#') else ''
+
+MJ_CONFIG = """<script>window.MathJax = {tex: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']], displayMath: [['$$', '$$'], ['\\\\[', '\\\\]']],
+  processEscapes: true}, startup: {pageReady: () => MathJax.startup.defaultPageReady().then(() => {
+  document.body.dataset.typeset = 'done'; document.body.dataset.height = document.documentElement.scrollHeight; })}};</script>"""
+
+def to_html(nb_path: Path, dest: Path, mj: Path):
+    "nbconvert stands in for Quarto: the front matter becomes the page's title and summary; MathJax 3 from disk"
     nb = read_nb(nb_path)
     for c in nb.cells:
         m = re.match(r'---\n(.*?)\n---', c.source, re.S) if c.cell_type == 'raw' else None
         if m:
             fm = yaml.safe_load(m.group(1))
             c.cell_type, c.source = 'markdown', f"# {fm.get('title', '')}\n\n> {fm.get('description', '')}"
-        if c.cell_type == 'code' and re.search(r'^#\|\s*echo:\s*false', c.source, re.M):
-            c.metadata['tags'] = ['remove_input']  # Quarto hides these inputs (nbdev's show_doc cells)
+        if c.cell_type == 'code' and hidden(c): c.metadata['tags'] = ['remove_input']  # Quarto hides these inputs
     tmp = dest.with_suffix('.ipynb')
     write_nb(nb, tmp)
     exporter = HTMLExporter(template_name='lab')
     exporter.register_preprocessor(TagRemovePreprocessor(remove_input_tags={'remove_input'}), enabled=True)
     html, _ = exporter.from_filename(str(tmp))
     tmp.unlink()
+    html = re.sub(r'<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->',
+                  lambda _: f'{MJ_CONFIG}\n<script src="{mj.as_uri()}"></script>', html, flags=re.S)
     dest.write_text(html)
 
-def screenshot(page: Path, png: Path):
-    chrome = shutil.which('chromium') or shutil.which('chromium-browser') or shutil.which('google-chrome')
-    if not chrome: return problems.append('no Chromium found to open the pages (apt-get install chromium)')
-    subprocess.run([chrome, '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-                    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-                    f'--user-data-dir={out/"chrome-profile"}', '--hide-scrollbars', '--window-size=1280,1600',
-                    '--virtual-time-budget=5000', f'--screenshot={png}', page.as_uri()],
-                   capture_output=True, timeout=120)
-    if not png.exists(): return problems.append(f'{page.name}: Chromium saved no screenshot')
-    from PIL import Image
-    im = Image.open(png).convert('L')
-    ink = sum(im.histogram()[:200]) / (im.width * im.height)
-    print(f'screenshot {png.name}: {im.width}x{im.height}, {ink:.1%} of pixels inked')
-    if ink < 0.01: problems.append(f'{page.name}: the page looks blank in Chromium ({ink:.2%} inked)')
+def chrome(*args, timeout=180) -> subprocess.CompletedProcess:
+    exe = shutil.which('chromium') or shutil.which('chromium-browser') or shutil.which('google-chrome')
+    if not exe: sys.exit('site check failed: no Chromium to open the pages (apt-get install chromium)')
+    return subprocess.run([exe, '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+                           '--disable-background-networking', '--disable-component-update', '--disable-sync',
+                           '--allow-file-access-from-files', f'--user-data-dir={out/"chrome-profile"}', '--hide-scrollbars',
+                           '--virtual-time-budget=15000', *args], capture_output=True, text=True, timeout=timeout)
+
+class Reader(HTMLParser):
+    "The typeset DOM as a reader sees it: prose text, code text, typeset formulas"
+    def __init__(self):
+        super().__init__()
+        self.prose, self.code, self.formulas, self.stack, self.attrs = [], [], 0, [], {}
+    def handle_starttag(self, tag, attrs):
+        if tag == 'body': self.attrs = dict(attrs)
+        if tag == 'mjx-container': self.formulas += 1
+        if tag not in ('br', 'img', 'hr', 'input', 'meta', 'link'): self.stack.append(tag)
+    def handle_endtag(self, tag):
+        if tag == 'pre': self.code.append('\n')
+        while self.stack and self.stack.pop() != tag: pass
+    def handle_data(self, data):
+        if any(t in ('script', 'style') for t in self.stack): return
+        if any(t.startswith('mjx') for t in self.stack): return
+        (self.code if any(t in ('pre', 'code') for t in self.stack) else self.prose).append(data)
+
+def look(page: Path, png: Path) -> dict:
+    "Open `page` in Chromium once to read the typeset DOM and once for a full-length screenshot"
+    dom = Reader()
+    dom.feed(chrome('--dump-dom', page.as_uri()).stdout)
+    height = min(int(dom.attrs.get('data-height', 1600)), 16000)
+    chrome('--window-size=1280,%d' % height, f'--screenshot={png}', page.as_uri())
+    return dict(dom=dom, height=height, page=int(dom.attrs.get('data-height', 0)), typeset=dom.attrs.get('data-typeset') == 'done', png=png)
+
+def check_page(name, proc_nb, src_nb, seen) -> dict:
+    dom, prose, code = seen['dom'], ' '.join(' '.join(seen['dom'].prose).split()), ''.join(seen['dom'].code)
+    if not seen['typeset']: problems.append(f'{name}: MathJax did not finish typesetting')
+    raw = re.findall(r'\$[^$\s][^$]{0,60}\$|\\\([^)]{0,60}\\\)', prose)
+    if raw: problems.append(f'{name}: math left as text: {raw[:3]}')
+    if has_math(proc_nb) and not dom.formulas: problems.append(f'{name}: the page has math but no typeset formula')
+    if not seen['png'].exists(): problems.append(f'{name}: Chromium saved no screenshot')
+    if name == 'index': return dict(cells=len(visible_code(proc_nb)), figures=figures(proc_nb), formulas=dom.formulas)
+    cells = visible_code(proc_nb)
+    for d in TAUGHT[name]:
+        pattern = rf'^\s*(class|def) {d}\b'
+        if not any(re.search(pattern, s, re.M) for s in cells): problems.append(f'{name}: the source of {d} is not in a visible cell')
+        elif not re.search(pattern, code, re.M): problems.append(f'{name}: the source of {d} is not on the rendered page')
+    first = opening(src_nb)
+    if not first or ' '.join(first.split()).replace('`', '')[:80] not in prose.replace('`', ''):
+        problems.append(f'{name}: the opening paragraph is missing ({first[:60]!r})')
+    if not figures(proc_nb): problems.append(f'{name}: no figures in the saved outputs')
+    for heading in ('Summary', 'Exercises'):
+        if not any(re.search(rf'^## {heading}\b', c.source, re.M) for c in proc_nb.cells if c.cell_type == 'markdown'):
+            problems.append(f'{name}: no "## {heading}" section')
+    return dict(cells=len(cells), figures=figures(proc_nb), formulas=dom.formulas)
 
 if __name__ == '__main__':
     shutil.rmtree(out, ignore_errors=True); out.mkdir(parents=True)
     proc = process()
     order = sidebar_order()
-    want = ['index', *CHAPTERS]
-    if [o for o in order if o in want] != want: problems.append(f'sidebar order is {order}, expected {want}')
-    for name in want:
+    if order != PAGES: problems.append(f'sidebar order is {order}, expected {PAGES}')
+    mj = mathjax()
+    rows = []
+    for name in PAGES:
         p = proc/f'{name}.ipynb'
         if not p.exists():
             problems.append(f'{name}: page missing from the processed site'); continue
-        if name != 'index': check_chapter(read_nb(p), name)
-        to_html(p, out/f'{name}.html')
-    for name in ('index', '04_training'):
-        if (out/f'{name}.html').exists(): screenshot(out/f'{name}.html', out/f'{name}.png')
-    print(f'site: {len(want)} pages rendered to {out}')
+        to_html(p, out/f'{name}.html', mj)
+        seen = look(out/f'{name}.html', out/f'{name}.png')
+        row = check_page(name, read_nb(p), read_nb(cfg.nbs_path/f'{name}.ipynb'), seen)
+        rows.append((name, row['cells'], row['figures'], row['formulas'], seen['height'], seen['page']))
+    print(f"{'page':15} {'visible code cells':>18} {'figures':>8} {'typeset formulas':>17} {'screenshot height':>18} {'page height':>12}")
+    for r in rows: print(f"{r[0]:15} {r[1]:>18} {r[2]:>8} {r[3]:>17} {r[4]:>18} {r[5]:>12}")
+    print(f'site: {len(rows)} pages rendered to {out}, with screenshots')
     if problems: sys.exit('site check failed:\n  ' + '\n  '.join(problems))
     print('site check passed')

@@ -11,7 +11,7 @@ import torch
 from torch import nn, Tensor
 import torch.nn.functional as F
 
-# %% ../nbs/01_attention.ipynb #c5bead3b
+# %% ../nbs/01_attention.ipynb #9aaf70fc
 class KVCache:
     "Keys and values of one attention layer, kept between decoding steps"
     def __init__(self): self.k, self.v, self.n = None, None, 0
@@ -36,7 +36,7 @@ class KVCache:
         if self.n: kb[:, :, :self.n], vb[:, :, :self.n] = self.k[:, :, :self.n], self.v[:, :, :self.n]
         self.k, self.v = kb, vb
 
-# %% ../nbs/01_attention.ipynb #a5d06f4d
+# %% ../nbs/01_attention.ipynb #98375d91
 class CausalSelfAttention(nn.Module):
     "Multi-head causal self-attention with GPT-2's layer names, using PyTorch's fused attention"
     def __init__(self,

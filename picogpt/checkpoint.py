@@ -233,7 +233,7 @@ class LivePlot:
         if self.handle is None: self.handle = display(img, display_id=True)
         else: self.handle.update(img)
 
-# %% ../nbs/04_training.ipynb #0745ed31
+# %% ../nbs/04_training.ipynb #e35ff3be
 def rng_state(gen:torch.Generator, device:torch.device) -> dict:
     "This process's random states as tensors: torch's global RNG (dropout), the batch generator, CUDA's"
     st = dict(torch=torch.get_rng_state(), data=gen.get_state())

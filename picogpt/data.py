@@ -17,14 +17,14 @@ import numpy as np
 
 from .tokenizers import BPETokenizer, CharTokenizer, WordTokenizer, load_tokenizer
 
-# %% ../nbs/03_data.ipynb #7d5ef01f
+# %% ../nbs/03_data.ipynb #35fdb7a2
 def token_dtype(
     vocab_size:int, # number of distinct token ids
 ) -> np.dtype:
     "The smallest unsigned integer dtype that holds every id of a `vocab_size` vocabulary"
     return np.dtype(np.uint16 if vocab_size <= 2**16 else np.uint32)
 
-# %% ../nbs/03_data.ipynb #fec53223
+# %% ../nbs/03_data.ipynb #94aa4fcb
 def text_files(
     text_path:str|Path|None=None, # one UTF-8 text file
     all_txt_in_dir:bool=False, # use every .txt file in `text_dir` instead
@@ -48,7 +48,7 @@ def text_files(
     if not path.is_file(): raise FileNotFoundError(f"text file {path} does not exist: check `text_path`")
     return [path]
 
-# %% ../nbs/03_data.ipynb #e30bd39c
+# %% ../nbs/03_data.ipynb #82840e76
 # best first: a line break between visible ASCII characters (the rule BPETokenizer uses for its own pieces),
 # any line break, a space or tab
 _CUTS = [re.compile(rb'(?<=[!-~])\n(?=[!-~])'), re.compile(rb'\n'), re.compile(rb'[ \t]')]
@@ -66,7 +66,7 @@ def last_cut(
     while i > 0 and block[i] & 0xC0 == 0x80: i -= 1   # 0b10xxxxxx bytes continue a character
     return i or len(block)
 
-# %% ../nbs/03_data.ipynb #8e16f86d
+# %% ../nbs/03_data.ipynb #481a67d4
 def _decode(raw:bytes, path, offset:int) -> str:
     "UTF-8 text of `raw`, read from `path` at byte `offset`, with `\\n` line endings"
     try: text = raw.decode('utf-8')
@@ -95,7 +95,7 @@ def read_chunks(
             yield _decode(block[:cut], path, offset)
             offset, carry = offset + cut, block[cut:]
 
-# %% ../nbs/03_data.ipynb #69de3697
+# %% ../nbs/03_data.ipynb #c2706e9c
 def split_point(
     path:str|Path, # a UTF-8 text file
     val_fraction:float, # share of its bytes, taken from the end, that goes to validation
@@ -115,7 +115,7 @@ def split_point(
     while i < len(buf) and buf[i] & 0xC0 == 0x80: i += 1   # step off the middle of a character
     return start + i
 
-# %% ../nbs/03_data.ipynb #1a3b52c5
+# %% ../nbs/03_data.ipynb #1bc545fe
 def train_tokenizer(
     kind:str, # 'char', 'bpe' or 'word'
     files:list[Path], # UTF-8 text files
@@ -134,7 +134,7 @@ def train_tokenizer(
         for _ in read_chunks(path, chunk_bytes=chunk_bytes): pass   # only checks that it is UTF-8
     return BPETokenizer.train_from_files([str(p) for p in files], vocab_size)
 
-# %% ../nbs/03_data.ipynb #b63e2b19
+# %% ../nbs/03_data.ipynb #49110f02
 def pid_alive(pid:int) -> bool:
     "Whether process `pid` is running (always True on Windows, where `os.kill` would end it)"
     if os.name == 'nt': return True
@@ -187,7 +187,7 @@ def _staged(out_dir:Path, names:list[str]):
         for p in tmp.values(): p.unlink(missing_ok=True)
         if made and not any(out_dir.iterdir()): out_dir.rmdir()
 
-# %% ../nbs/03_data.ipynb #0815c9e4
+# %% ../nbs/03_data.ipynb #afd69ac1
 def _have_hf_tokenizers() -> bool:
     "Whether Hugging Face `tokenizers` (needed for BPE) can be imported"
     try: import tokenizers
@@ -243,7 +243,7 @@ def prepare(
         tmp['meta.json'].write_text(json.dumps(meta, indent=2), encoding='utf-8')
     return meta
 
-# %% ../nbs/03_data.ipynb #3c575e3b
+# %% ../nbs/03_data.ipynb #b78da69a
 def load_meta(
     data_dir:str|Path, # a folder written by `prepare`
 ) -> dict:
@@ -308,7 +308,7 @@ def load_dataset(
                              "use a smaller `block_size` or a longer text")
     return meta, tokenizer, splits
 
-# %% ../nbs/03_data.ipynb #5ba76120
+# %% ../nbs/03_data.ipynb #4008d146
 def get_batch(
     data:np.ndarray, # token ids, e.g. `load_split(data_dir, 'train')`
     block_size:int, # context length T

@@ -51,7 +51,7 @@ def autocast_context(
     if dtype == 'float32': return nullcontext()
     return torch.autocast(device_type=device.type, dtype=DTYPES[dtype])
 
-# %% ../nbs/04_training.ipynb #7891bd47
+# %% ../nbs/04_training.ipynb #eacacb51
 def dist_info() -> tuple:
     "`(rank, local_rank, world_size)` of this process; `(0, 0, 1)` outside `torchrun`"
     env = os.environ

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from fastcore.basics import patch
 from .attention import CausalSelfAttention, KVCache
 
-# %% ../nbs/02_gpt.ipynb #4eeaa28f
+# %% ../nbs/02_gpt.ipynb #74c1969f
 @dataclass
 class GPTConfig:
     "The hyperparameters that fix a GPT's shape"
@@ -26,7 +26,7 @@ class GPTConfig:
     dropout:float=0.0      # dropout probability (0 for small data and for inference)
     bias:bool=True         # biases in Linear and LayerNorm layers, as in GPT-2
 
-# %% ../nbs/02_gpt.ipynb #febc2ee3
+# %% ../nbs/02_gpt.ipynb #71d70ddd
 class MLP(nn.Module):
     "Position-wise feed-forward network: Linear, GELU (tanh approximation, as GPT-2), Linear, dropout"
     def __init__(self, config:GPTConfig):
@@ -38,7 +38,7 @@ class MLP(nn.Module):
 
     def forward(self, x:Tensor) -> Tensor: return self.dropout(self.c_proj(self.gelu(self.c_fc(x))))
 
-# %% ../nbs/02_gpt.ipynb #4c6d2fd3
+# %% ../nbs/02_gpt.ipynb #5bafd20a
 class Block(nn.Module):
     "Transformer block: pre-LayerNorm attention and MLP, each in a residual connection"
     def __init__(self, config:GPTConfig):
@@ -56,7 +56,7 @@ class Block(nn.Module):
         x = x + self.attn(self.ln_1(x), cache)
         return x + self.mlp(self.ln_2(x))
 
-# %% ../nbs/02_gpt.ipynb #e604008a
+# %% ../nbs/02_gpt.ipynb #5583320f
 class GPT(nn.Module):
     "GPT-2-style decoder-only transformer language model"
     def __init__(self, config:GPTConfig):
@@ -110,7 +110,7 @@ class GPT(nn.Module):
         "One empty `KVCache` per block, for `forward(..., caches=...)`"
         return [KVCache() for _ in range(self.config.n_layer)]
 
-# %% ../nbs/02_gpt.ipynb #2e08c79c
+# %% ../nbs/02_gpt.ipynb #b0eb09c3
 @patch
 def num_params(self:GPT,
     non_embedding:bool=True,  # leave out the position embeddings (nanoGPT's convention)
@@ -125,7 +125,7 @@ def flops_per_token(self:GPT) -> int:
     c = self.config
     return 6 * self.num_params() + 12 * c.n_layer * c.n_head * (c.n_embd // c.n_head) * c.block_size
 
-# %% ../nbs/02_gpt.ipynb #a235861e
+# %% ../nbs/02_gpt.ipynb #c61f0e1a
 _CONV1D = ('attn.c_attn.weight', 'attn.c_proj.weight', 'mlp.c_fc.weight', 'mlp.c_proj.weight')
 
 @patch(cls_method=True)

@@ -162,7 +162,7 @@ def generate(
             if all(done): break
     return torch.cat(out, dim=1)
 
-# %% ../nbs/05_sampling.ipynb #8ee780ee
+# %% ../nbs/05_sampling.ipynb #96250b49
 def _pending_stop(
     seq:str|list,  # text, or token ids
     stops:list,    # stop strings, or stop token-id sequences

@@ -17,7 +17,7 @@ from fastcore.basics import patch
 try: import tokenizers as hf  # Hugging Face's library: an absolute import, so never this module (picogpt.tokenizers)
 except ImportError: hf = None  # only BPETokenizer needs it, and it says so when used
 
-# %% ../nbs/00_tokenizers.ipynb #7c249d59
+# %% ../nbs/00_tokenizers.ipynb #43e102e3
 def _as_ids(
     ids,             # token ids: a list, a numpy array, or a 1-D tensor on any device
     vocab_size:int,  # ids must lie in [0, vocab_size)
@@ -33,7 +33,7 @@ def _as_ids(
         raise ValueError(f"token id {lo if lo < 0 else hi} is outside [0, {vocab_size}): were these ids made by another tokenizer?")
     return a
 
-# %% ../nbs/00_tokenizers.ipynb #67f40ea4
+# %% ../nbs/00_tokenizers.ipynb #c6d6502b
 class BaseTokenizer:
     "What all picogpt tokenizers share; subclasses add `vocab_size`, `encode_array`, `decode` and `to_json`"
     kind:str; mode:str; filename:str
@@ -67,7 +67,7 @@ class BaseTokenizer:
 
     def __repr__(self): return f'{type(self).__name__}(vocab_size={self.vocab_size})'
 
-# %% ../nbs/00_tokenizers.ipynb #e191d432
+# %% ../nbs/00_tokenizers.ipynb #5827b1dd
 def _byte_tables(
     itos:list[str],  # the vocabulary: character of each id
 ) -> tuple[bytes, bytes, int]|None:
@@ -79,7 +79,7 @@ def _byte_tables(
     for i, c in enumerate(codes): to_id[c], to_char[i] = i, c
     return bytes(to_id), bytes(to_char), bad
 
-# %% ../nbs/00_tokenizers.ipynb #31d3ac45
+# %% ../nbs/00_tokenizers.ipynb #a1d495be
 class CharTokenizer(BaseTokenizer):
     "One token per character; the vocabulary is the sorted set of characters of a text"
     kind, mode, filename = 'char', 'char', 'vocab.json'
@@ -149,7 +149,7 @@ class CharTokenizer(BaseTokenizer):
 
     def to_json(self) -> str: return json.dumps({'kind': 'char', 'itos': self.itos})
 
-# %% ../nbs/00_tokenizers.ipynb #f7679f93
+# %% ../nbs/00_tokenizers.ipynb #11c2539e
 _FOLD = {**dict.fromkeys('‘’‚‛′`´', "'"), **dict.fromkeys('“”„‟″«»', '"'), **dict.fromkeys('‐‑‒–—―−', '-'),
          '…': '...', '•': '*', '×': 'x'}
 
@@ -161,7 +161,7 @@ def _stand_ins(c:str):
     if c in '\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029': yield '\n'  # the other line breaks of str.splitlines
     yield from (' ', '?')
 
-# %% ../nbs/00_tokenizers.ipynb #b40f999f
+# %% ../nbs/00_tokenizers.ipynb #0a50d73c
 @patch
 def normalize(self:CharTokenizer, text:str) -> str:
     "`text` with every character outside the vocabulary replaced by a known stand-in"
@@ -170,10 +170,10 @@ def normalize(self:CharTokenizer, text:str) -> str:
     def known(s): return s and all(c in self.stoi for c in s)
     return text.translate({ord(c): next(filter(known, _stand_ins(c)), self.itos[0]) for c in unknown})
 
-# %% ../nbs/00_tokenizers.ipynb #9db76eaf
+# %% ../nbs/00_tokenizers.ipynb #4b9d6fa2
 _WORD_RE = re.compile(r'\w+|\s+|[^\w\s]')  # a word, a whitespace run, or one punctuation mark
 
-# %% ../nbs/00_tokenizers.ipynb #f51a2e12
+# %% ../nbs/00_tokenizers.ipynb #c515c2a3
 class WordTokenizer(BaseTokenizer):
     "Words, whitespace runs and punctuation marks as tokens: the most frequent ones, and `<unk>` for the rest"
     kind, mode, filename = 'word', 'token', 'tokenizer.json'
@@ -220,7 +220,7 @@ class WordTokenizer(BaseTokenizer):
 
     def to_json(self) -> str: return json.dumps({'kind': 'word', 'itos': self.itos})
 
-# %% ../nbs/00_tokenizers.ipynb #5c389431
+# %% ../nbs/00_tokenizers.ipynb #b0f62399
 EOT = '<|endoftext|>'  # GPT-2's end-of-text token
 
 def _require_hf():
@@ -238,7 +238,7 @@ def _blank_bpe(vocab_size:int):
                                      initial_alphabet=hf.pre_tokenizers.ByteLevel.alphabet())
     return tok, trainer
 
-# %% ../nbs/00_tokenizers.ipynb #c9b8cfae
+# %% ../nbs/00_tokenizers.ipynb #d37ddeb8
 _CUT = re.compile(r'(?<=[!-~])\n(?=[!-~])')  # a newline between two visible ASCII characters
 
 def _chunks(
@@ -252,7 +252,7 @@ def _chunks(
         start = m.end()
     return out + [text[start:]]
 
-# %% ../nbs/00_tokenizers.ipynb #879785f3
+# %% ../nbs/00_tokenizers.ipynb #10d0bd06
 class BPETokenizer(BaseTokenizer):
     "Byte-level BPE as in GPT-2, trained and run by Hugging Face `tokenizers`"
     kind, mode, filename = 'bpe', 'token', 'tokenizer.json'
@@ -316,7 +316,7 @@ class BPETokenizer(BaseTokenizer):
 
     def to_json(self) -> str: return self.tok.to_str()
 
-# %% ../nbs/00_tokenizers.ipynb #5109452a
+# %% ../nbs/00_tokenizers.ipynb #0dd62f46
 def _legacy_itos(d:dict) -> list[str]:
     "The characters of an old `{'stoi': ..., 'itos': ...}` vocabulary, by id"
     itos = d.get('itos')

@@ -7,7 +7,7 @@ __all__ = ['estimate_loss', 'get_lr', 'configure_optimizer', 'train_step', 'Run'
            'open_run_dir', 'diverged', 'evaluate', 'checkpoint_of', 'save_state', 'draw_losses', 'StopFlag', 'train',
            'progress_bar', 'tokens_per_s', 'result', 'train_cli']
 
-# %% ../nbs/04_training.ipynb #c4d54c43
+# %% ../nbs/04_training.ipynb #656a24cb
 import math, os, signal, sys, threading, time
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
@@ -114,7 +114,7 @@ def train_step(
     model.zero_grad(set_to_none=True)
     return total
 
-# %% ../nbs/04_training.ipynb #5208f723
+# %% ../nbs/04_training.ipynb #63c57b62
 @dataclass
 class Run:
     "A training run's state: its settings, its model and optimizer, its data and where the loop stands"
@@ -231,7 +231,7 @@ def open_run_dir(
                 run.net = None  # DDP's reducer must go before its process group, or its destructor can hang at exit
                 dist.destroy_process_group()
 
-# %% ../nbs/04_training.ipynb #24e17a88
+# %% ../nbs/04_training.ipynb #5cecdaee
 def diverged(run:Run, what:str) -> FloatingPointError:
     "The error that stops a run whose numbers stopped being finite"
     return FloatingPointError(f"{what} at step {run.it}: training diverged; the last good checkpoint {run.ckpt_dir/'latest.pt'} "
@@ -295,7 +295,7 @@ class StopFlag:
     def __exit__(self, *exc):
         for s, h in self._old.items(): signal.signal(s, h)
 
-# %% ../nbs/04_training.ipynb #a84cf4e8
+# %% ../nbs/04_training.ipynb #6458e929
 def train(
     resume:str|None=None,         # checkpoint to continue exactly; max_iters then counts additional steps
     init_from:str|None=None,      # checkpoint to take the weights from (a warm start: fresh optimizer and schedule)
