@@ -8,9 +8,10 @@ __all__ = ['RUN_FILES', 'save_checkpoint', 'load_checkpoint', 'clean_state_dict'
 # %% ../nbs/04_checkpoint.ipynb #838114c7
 # Built in chapter 4 (04_training.ipynb), whose cells nbdev adds below.
 
-# %% ../nbs/04_training.ipynb #a1c83ab9
+# %% ../nbs/04_training.ipynb #a1becf11
 import json, math, os, pickle, re, shutil
 from contextlib import contextmanager
+from dataclasses import asdict
 from io import BytesIO
 from pathlib import Path
 
@@ -66,7 +67,7 @@ def load_checkpoint(
     if missing: raise ValueError(f"{path} is not a picogpt checkpoint: it lacks {', '.join(missing)}")
     return ckpt
 
-# %% ../nbs/04_training.ipynb #c66fd1d2
+# %% ../nbs/04_training.ipynb #484d66a1
 def clean_state_dict(
     state:dict, # a state_dict, perhaps from a compiled or DDP-wrapped model
 ) -> dict:
@@ -79,6 +80,7 @@ def checked_config(
 ) -> GPTConfig:
     "The GPTConfig in `ckpt['model_args']`, once the shapes it implies are checked against the stored tensors"
     args = ckpt['model_args']
+    if isinstance(args, dict) and 'activation' not in args: args = dict(args, activation='gelu_tanh')  # saved before the choice
     try:
         config = GPTConfig(**args)
         with torch.device('meta'): expected = {k: tuple(v.shape) for k, v in GPT(config).state_dict().items()}
@@ -246,7 +248,7 @@ def set_rng_state(st:dict, gen:torch.Generator, device:torch.device):
     gen.set_state(st['data'])
     if device.type == 'cuda' and 'cuda' in st: torch.cuda.set_rng_state(st['cuda'], device)
 
-# %% ../nbs/04_training.ipynb #273b08e5
+# %% ../nbs/04_training.ipynb #4c96119b
 def check_run_dir(
     ckpt_dir:Path,       # where the run will write
     resume=None,         # the checkpoint being resumed, if any
@@ -265,7 +267,7 @@ def source_checkpoint(resume=None, init_from=None) -> dict|None:
     if resume and init_from: raise ValueError("give either `resume` or `init_from`, not both")
     if not (resume or init_from): return None
     src = load_checkpoint(resume or init_from)
-    checked_config(src, resume or init_from)
+    src['model_args'] = asdict(checked_config(src, resume or init_from))
     if resume and not all(k in src for k in ('optimizer', 'iter_num', 'rng', 'max_iters')):
         raise ValueError(f"{resume} holds weights only, not a training state to resume: use `init_from={resume}`")
     return src

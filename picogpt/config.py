@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, fields
 import math
 from .device import DTYPES
 
-# %% ../nbs/04_training.ipynb #8eacfad7
+# %% ../nbs/04_training.ipynb #05aa7bbd
 @dataclass
 class TrainConfig:
     "Settings of a training run; saved in every checkpoint as 'config'"
@@ -26,6 +26,7 @@ class TrainConfig:
     block_size:int = 128                # context length
     dropout:float = 0.0                 # dropout rate while training
     bias:bool = True                    # biases in Linear and LayerNorm layers
+    activation:str = 'gelu'             # gelu (exact) or gelu_tanh (GPT-2's approximation)
     batch_size:int = 32                 # sequences per micro-batch
     max_iters:int = 2000                # optimizer steps to take (resuming: additional steps)
     lr:float = 1e-3                     # peak learning rate
@@ -42,7 +43,7 @@ class TrainConfig:
     seed:int = 1337                     # seeds weights, dropout and batches
     device:str = 'auto'                 # auto, cpu, cuda, cuda:N or mps
 
-ARCH = ('n_layer', 'n_head', 'n_embd', 'block_size', 'bias')
+ARCH = ('n_layer', 'n_head', 'n_embd', 'block_size', 'bias', 'activation')
 
 # %% ../nbs/04_training.ipynb #acf9b278
 def resolve_config(

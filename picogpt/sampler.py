@@ -84,7 +84,7 @@ def check_sampling_args(
     if not (math.isfinite(repetition_penalty) and repetition_penalty > 0):
         raise ValueError(f"`repetition_penalty` must be a finite number > 0 (1 turns it off), got {repetition_penalty}")
 
-# %% ../nbs/05_sampling.ipynb #0a796936
+# %% ../nbs/05_sampling.ipynb #5b9f9338
 def iter_tokens(
     model:nn.Module,               # a GPT: `config.block_size`, `forward(idx, caches=...)` and `new_caches()`
     idx:Tensor,                    # (B, T) prompt token ids, T >= 1, on the model's device
@@ -115,11 +115,11 @@ def iter_tokens(
         try:
             for _ in range(max_new_tokens):
                 with torch.inference_mode():
-                    if not use_cache: logits = model(window)[0]
+                    if not use_cache: logits = model(window, last=True)[0]
                     elif caches is None:  # first step, or the window just jumped: prefill it
                         caches = model.new_caches()
-                        logits = model(window, caches=caches)[0]
-                    else: logits = model(tok, caches=caches)[0]
+                        logits = model(window, caches=caches, last=True)[0]
+                    else: logits = model(tok, caches=caches, last=True)[0]
                     logits = logits[:, -1].float()
                     if seen is not None: logits = apply_repetition_penalty(logits, seen, repetition_penalty)
                     tok = sample_next(logits, temperature, top_k, top_p, generator)
@@ -207,7 +207,7 @@ def _pieces(tokenizer, steps, stops, texts):
     text = tokenizer.decode(new)  # out of tokens: what was held back is text after all
     if len(text) > len(sent): yield text[len(sent):]
 
-# %% ../nbs/05_sampling.ipynb #f4e0288b
+# %% ../nbs/05_sampling.ipynb #260eadca
 class ScriptedLM(nn.Module):
     "A stand-in for a GPT that continues any text with `script`, for exact tests of code built on `generate`"
     def __init__(self,
@@ -221,7 +221,7 @@ class ScriptedLM(nn.Module):
 
     def new_caches(self): raise ValueError("ScriptedLM keeps no cache: generate with use_cache=False")
 
-    def forward(self, idx:Tensor, targets=None, caches=None) -> tuple[Tensor, None]:
+    def forward(self, idx:Tensor, targets=None, caches=None, last=False) -> tuple[Tensor, None]:
         "Logits that put all the weight on the next token of the script after each row's text"
         logits = torch.full((*idx.shape, self.config.vocab_size), -1e4, device=idx.device)
         n = len(self.script)
