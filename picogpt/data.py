@@ -4,18 +4,18 @@
 
 # %% auto #0
 __all__ = ['token_dtype', 'text_files', 'last_cut', 'read_chunks', 'split_point', 'train_tokenizer', 'pid_alive',
-           'remove_stale_tmp', 'replace_file', 'write_file', 'prepare', 'load_meta', 'load_split',
+           'remove_stale_tmp', 'replace_file', 'write_file', 'staged_files', 'prepare', 'load_meta', 'load_split',
            'load_data_tokenizer', 'load_dataset', 'get_batch', 'report_prepared', 'prepare_char_cli',
            'prepare_tokenizer_cli']
 
-# %% ../nbs/03_data.ipynb #8e902fa5
+# %% ../nbs/03_data.ipynb #e7f5e548
 import json, os, re, stat
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
-from .tokenizers import BPETokenizer, CharTokenizer, WordTokenizer, load_tokenizer
+from .tokenizers import BaseTokenizer, BPETokenizer, CharTokenizer, WordTokenizer, load_tokenizer
 
 # %% ../nbs/03_data.ipynb #35fdb7a2
 def token_dtype(
@@ -172,9 +172,9 @@ def write_file(
         replace_file(tmp, path)
     finally: tmp.unlink(missing_ok=True)
 
-# %% ../nbs/03_data.ipynb #389d34bd
+# %% ../nbs/03_data.ipynb #7eb08e8a
 @contextmanager
-def _staged(out_dir:Path, names:list[str]):
+def staged_files(out_dir:Path, names:list[str]):
     "Temporary paths for `names` in `out_dir`, moved into place (in order) only when the block succeeds"
     made = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -187,7 +187,7 @@ def _staged(out_dir:Path, names:list[str]):
         for p in tmp.values(): p.unlink(missing_ok=True)
         if made and not any(out_dir.iterdir()): out_dir.rmdir()
 
-# %% ../nbs/03_data.ipynb #afd69ac1
+# %% ../nbs/03_data.ipynb #47d3553c
 def _have_hf_tokenizers() -> bool:
     "Whether Hugging Face `tokenizers` (needed for BPE) can be imported"
     try: import tokenizers
@@ -197,7 +197,7 @@ def _have_hf_tokenizers() -> bool:
 def prepare(
     text_path:str|Path|None=None, # one UTF-8 text file
     out_dir:str|Path|None=None, # where train.bin, val.bin, meta.json and the tokenizer file go (None: data/char or data/token)
-    tokenizer:str='char', # 'char', 'bpe' (falls back to 'word' without Hugging Face tokenizers) or 'word'
+    tokenizer='char', # 'char', 'bpe' (falls back to 'word' without Hugging Face tokenizers), 'word', or a tokenizer to use as it is
     vocab_size:int=8000, # vocabulary size for bpe and word
     val_fraction:float=0.1, # share of each file, taken from its end, kept for validation
     all_txt_in_dir:bool=False, # use every .txt file in `text_dir` instead of `text_path`
@@ -206,23 +206,24 @@ def prepare(
     min_tokens:int=1, # fewest tokens each split must get, e.g. block_size + 1 for one training window
 ) -> dict:
     "Tokenise a text corpus into `train.bin`, `val.bin`, `meta.json` and the tokenizer file in `out_dir`"
-    if tokenizer not in ('char', 'bpe', 'word'):
-        raise ValueError(f"unknown `tokenizer` {tokenizer!r}: use 'char', 'bpe' or 'word'")
+    if not isinstance(tokenizer, BaseTokenizer) and tokenizer not in ('char', 'bpe', 'word'):
+        raise ValueError(f"unknown `tokenizer` {tokenizer!r}: use 'char', 'bpe', 'word' or a trained tokenizer")
     if not 0 < val_fraction < 1:
         raise ValueError(f"`val_fraction` must lie strictly between 0 and 1, got {val_fraction}: try 0.1")
     files = text_files(text_path, all_txt_in_dir, text_dir)
     n_bytes = sum(os.path.getsize(p) for p in files)
     if n_bytes == 0: raise ValueError(f"the corpus is empty ({', '.join(map(str, files))}): add some text")
     out_dir = Path(out_dir or ('data/char' if tokenizer == 'char' else 'data/token'))
+    given = isinstance(tokenizer, BaseTokenizer)
     if out_dir.exists() and not out_dir.is_dir():
         raise NotADirectoryError(f"{out_dir} is a file: give a folder as `out_dir`")
-    if tokenizer == 'bpe' and not _have_hf_tokenizers():
+    if not given and tokenizer == 'bpe' and not _have_hf_tokenizers():
         print("notice: Hugging Face `tokenizers` is not installed, using the word tokenizer (pip install tokenizers for BPE)")
         tokenizer = 'word'
-    tok = train_tokenizer(tokenizer, files, vocab_size, chunk_bytes)
+    tok = tokenizer if given else train_tokenizer(tokenizer, files, vocab_size, chunk_bytes)
     dtype = token_dtype(tok.vocab_size)
     counts = dict(train=0, val=0)
-    with _staged(out_dir, [tok.filename, 'train.bin', 'val.bin', 'meta.json']) as tmp:
+    with staged_files(out_dir, [tok.filename, 'train.bin', 'val.bin', 'meta.json']) as tmp:
         with open(tmp['train.bin'], 'wb') as train_f, open(tmp['val.bin'], 'wb') as val_f:
             for path in files:
                 split = split_point(path, val_fraction)
@@ -243,7 +244,7 @@ def prepare(
         tmp['meta.json'].write_text(json.dumps(meta, indent=2), encoding='utf-8')
     return meta
 
-# %% ../nbs/03_data.ipynb #b78da69a
+# %% ../nbs/03_data.ipynb #a03efac7
 def load_meta(
     data_dir:str|Path, # a folder written by `prepare`
 ) -> dict:
@@ -259,15 +260,16 @@ def load_split(
     data_dir:str|Path, # a folder written by `prepare`
     split:str='train', # 'train' or 'val'
 ) -> np.memmap:
-    "Memory-map the token ids of `split` in `data_dir` (read-only)"
+    "Memory-map the token ids of `split` in `data_dir` (read-only); (N, 2) rows of (id, counts) for masked data"
     if split not in ('train', 'val'): raise ValueError(f"split must be 'train' or 'val', got {split!r}")
     meta = load_meta(data_dir)
     path, dtype, n = Path(data_dir)/f'{split}.bin', np.dtype(meta['dtype']), meta[f'{split}_tokens']
+    cols = meta.get('columns', 1)  # 2: each token followed by its flag (chapter 6's chat data)
     if not path.is_file(): raise FileNotFoundError(f"{path} is missing: prepare the data again")
-    if path.stat().st_size != n * dtype.itemsize:
+    if path.stat().st_size != n * cols * dtype.itemsize:
         raise ValueError(f"{path} has {path.stat().st_size} bytes, not the {n} {dtype} tokens meta.json "
                          f"records: prepare the data again")
-    return np.memmap(path, dtype=dtype, mode='r')
+    return np.memmap(path, dtype=dtype, mode='r', shape=(n, cols) if cols > 1 else (n,))
 
 def load_data_tokenizer(
     data_dir:str|Path, # a folder written by `prepare`
@@ -308,9 +310,9 @@ def load_dataset(
                              "use a smaller `block_size` or a longer text")
     return meta, tokenizer, splits
 
-# %% ../nbs/03_data.ipynb #4008d146
+# %% ../nbs/03_data.ipynb #3e8391a8
 def get_batch(
-    data:np.ndarray, # token ids, e.g. `load_split(data_dir, 'train')`
+    data:np.ndarray, # token ids, e.g. `load_split(data_dir, 'train')`; or (N, 2) rows of (id, counts), see below
     block_size:int, # context length T
     batch_size:int, # windows per batch B
     device:'str|torch.device'='cpu', # where x and y go
@@ -320,12 +322,14 @@ def get_batch(
     import torch   # here, not at the top: preparing data never needs PyTorch, and importing it takes seconds
     if len(data) < block_size + 1:
         raise ValueError(f"a window needs block_size+1 = {block_size + 1} tokens but the data has {len(data)}: "
-                         f"use a smaller block_size or more text")
+                         f"use a smaller `block_size` or more text")
     ix = torch.randint(len(data) - block_size, (batch_size,), generator=generator)
     windows = torch.from_numpy(data[ix.numpy()[:, None] + np.arange(block_size + 1)].astype(np.int64))
     device = torch.device(device)
     if device.type == 'cuda': windows = windows.pin_memory().to(device, non_blocking=True)
     else: windows = windows.to(device)
+    if windows.dim() == 3:  # (B, T+1, 2): a target whose flag is 0 becomes -1, which the loss ignores
+        return windows[:, :-1, 0].contiguous(), windows[:, 1:, 0].masked_fill(windows[:, 1:, 1] == 0, -1)
     return windows[:, :-1].contiguous(), windows[:, 1:].contiguous()
 
 # %% ../nbs/03_data.ipynb #2f24a055

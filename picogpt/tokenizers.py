@@ -252,7 +252,7 @@ def _chunks(
         start = m.end()
     return out + [text[start:]]
 
-# %% ../nbs/00_tokenizers.ipynb #10d0bd06
+# %% ../nbs/00_tokenizers.ipynb #c4dcc678
 class BPETokenizer(BaseTokenizer):
     "Byte-level BPE as in GPT-2, trained and run by Hugging Face `tokenizers`"
     kind, mode, filename = 'bpe', 'token', 'tokenizer.json'
@@ -268,13 +268,13 @@ class BPETokenizer(BaseTokenizer):
     @classmethod
     def train(
         cls,
-        texts:str|list[str],  # the corpus, as one text or several
+        texts,                # the corpus: one text, or any iterable of texts (read one at a time)
         vocab_size:int,       # number of ids: 256 bytes, `<|endoftext|>`, and the merges
     ) -> 'BPETokenizer':
         "Learn `vocab_size - 257` merges from `texts`"
         tok, trainer = _blank_bpe(vocab_size)
         texts = [texts] if isinstance(texts, str) else texts
-        tok.train_from_iterator([c for t in texts for c in _chunks(t, cls.chunk_chars)], trainer)
+        tok.train_from_iterator((c for t in texts for c in _chunks(t, cls.chunk_chars)), trainer)
         return cls(tok)
 
     @classmethod
@@ -291,6 +291,21 @@ class BPETokenizer(BaseTokenizer):
         tok, trainer = _blank_bpe(vocab_size)
         tok.train([str(p) for p in paths], trainer)
         return cls(tok)
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        name:str,  # a folder holding a `tokenizer.json`, or a Hugging Face hub name such as 'gpt2' (downloads it)
+    ) -> 'BPETokenizer':
+        "The tokenizer of a Hugging Face model, e.g. GPT-2's"
+        _require_hf()
+        if Path(name).is_dir():
+            if not (Path(name)/'tokenizer.json').is_file(): raise FileNotFoundError(f"no tokenizer.json in {name}")
+            return cls(hf.Tokenizer.from_file(str(Path(name)/'tokenizer.json')))
+        try: return cls(hf.Tokenizer.from_pretrained(name))
+        except Exception as e:
+            raise ValueError(f"could not load the tokenizer of {name!r} from the Hugging Face hub ({type(e).__name__}): "
+                             "check the name and the network, or give a local folder") from None
 
     @property
     def vocab_size(self) -> int: return self.tok.get_vocab_size()

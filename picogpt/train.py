@@ -160,7 +160,7 @@ def memory_hint(cfg:TrainConfig):
         raise MemoryError(f"out of memory with n_layer={cfg.n_layer}, n_embd={cfg.n_embd}, block_size={cfg.block_size}, "
                           f"batch_size={cfg.batch_size}: use a smaller `n_embd`, `n_layer`, `block_size` or `batch_size`") from None
 
-# %% ../nbs/04_training.ipynb #e7a0d762
+# %% ../nbs/04_training.ipynb #afe86322
 def start_run(
     resume=None,               # checkpoint to continue exactly
     init_from=None,            # checkpoint to take the weights from
@@ -179,6 +179,8 @@ def start_run(
     meta, tokenizer, splits = load_dataset(cfg.data_dir, cfg.block_size, cfg.mode, tokenizer_path)
     check_run_dir(Path(cfg.ckpt_dir), resume, overwrite)
     skip = []
+    if init_from and src['model_args']['block_size'] > cfg.block_size:  # a shorter context: keep the first positions
+        src['model']['transformer.wpe.weight'] = src['model']['transformer.wpe.weight'][:cfg.block_size]
     if src and (theirs := checkpoint_tokenizer(src, resume or init_from)).fingerprint != tokenizer.fingerprint:
         what = f"{resume or init_from} was trained with tokenizer {theirs.fingerprint}, the data in {cfg.data_dir} uses {tokenizer.fingerprint}"
         if resume: raise ValueError(f"{what}: resume on the data it was trained on, or warm-start with `init_from`")

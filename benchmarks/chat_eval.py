@@ -1,0 +1,71 @@
+"""How well a checkpoint chats: 20 questions that are not in the corpus, and the answers of the held-out passages.
+
+For each question a fresh `Chat` (the chapter 6 defaults, seed i for question i) writes a reply. Printed:
+- real words: the share of the replies' words that occur in the corpus (lower-cased, letters and apostrophes);
+- mean reply length, in words;
+- clean endings: how many replies ended at a stop (the end of an answer) rather than at the token limit;
+- the answer-token validation loss: the model's loss on the answers of the held-out passages (the last tenth of
+  the corpus's Q/A passages, as `prepare_chat` splits them), in nats per token and in bits per character, so
+  that character- and token-level models compare.
+
+    python benchmarks/chat_eval.py --ckpt checkpoints/quickstart/best.pt
+    python benchmarks/chat_eval.py --ckpt checkpoints/ch04/best.pt --replies   # and print every reply
+"""
+import math, re, sys, tempfile
+from pathlib import Path
+import torch
+from fastcore.script import call_parse
+from picogpt.checkpoint import load_model
+from picogpt.data import load_split
+from picogpt.train import estimate_loss
+from picogpt.chat import Chat, prepare_chat
+
+QUESTIONS = ["What makes a friendship last?", "Why do we keep promises we regret?", "Is it wise to forgive a stranger?",
+             "What should I do when I feel envy?", "How do I know if I am being honest with myself?",
+             "Can a quiet life be a brave one?", "What is the point of a hobby?", "Why do small kindnesses matter?",
+             "How should I treat someone I disagree with?", "What does it mean to grow old well?", "Is ambition good or bad?",
+             "How can I be patient with my family?", "Why do people fear silence?", "What is a good reason to change my mind?",
+             "Should I always tell the truth to a friend?", "How do habits shape who we become?",
+             "What do we owe to future generations?", "Why is gratitude hard?", "What makes a job worth doing?",
+             "How can I live with uncertainty?"]
+
+def words(text:str) -> list[str]: return re.findall(r"[a-z']+", text.lower())
+
+def answer_loss(model, tokenizer, corpus:Path, batches:int=20) -> tuple[float, float]:
+    "The model's loss on the answer tokens of the held-out passages: nats per token, and bits per character"
+    with tempfile.TemporaryDirectory() as d:
+        prepare_chat(corpus, d, tokenizer=tokenizer)
+        val = load_split(d, 'val')
+        T = min(model.config.block_size, len(val) - 1)
+        nats = estimate_loss(model, {'val': val}, T, 8, batches, next(model.parameters()).device)['val']
+        answers = val[val[:, 1] == 1, 0].tolist()
+        chars_per_token = len(tokenizer.decode(answers)) / len(answers)
+    return nats, nats / math.log(2) / chars_per_token
+
+@call_parse
+def main(
+    ckpt:str,                          # checkpoint to evaluate
+    corpus:str='data/philosophy.txt',  # the corpus the model was trained on (its vocabulary and held-out passages)
+    replies:bool=False,                # print every question and reply
+    device:str='cpu',                  # auto, cpu, cuda or mps
+    threads:int=None,                  # CPU threads for PyTorch (default: its own choice)
+):
+    "Real words, reply length, clean endings and answer-token loss of a chat checkpoint"
+    if threads: torch.set_num_threads(threads)
+    text = Path(corpus).read_text(encoding='utf-8')
+    if (seen := [q for q in QUESTIONS if q in text]): sys.exit(f"error: these questions are in {corpus}: {seen}")
+    model, tokenizer = load_model(ckpt, device)
+    vocab, said, clean = set(words(text)), [], 0
+    for i, q in enumerate(QUESTIONS):
+        chat = Chat(model, tokenizer, seed=i)
+        reply = ''.join(chat.ask(q))
+        said.append(reply)
+        clean += chat.ended == 'stop'
+        if replies: print(f"Q: {q}\nA: {reply}\n")
+    ws = [w for r in said for w in words(r)]
+    nats, bpc = answer_loss(model, tokenizer, Path(corpus))
+    print(f"{ckpt}: {tokenizer.kind} tokenizer, {model.num_params():,} parameters, block_size {model.config.block_size}")
+    print(f"real words         {sum(w in vocab for w in ws) / max(1, len(ws)):.1%} of {len(ws)} reply words")
+    print(f"mean reply length  {len(ws) / len(QUESTIONS):.1f} words")
+    print(f"clean endings      {clean} of {len(QUESTIONS)} replies")
+    print(f"answer-token loss  {nats:.3f} nats per token, {bpc:.3f} bits per character (held-out passages)")
