@@ -44,7 +44,7 @@ def answer_loss(model, tokenizer, corpus:Path, batches:int=20) -> tuple[float, f
 
 @call_parse
 def main(
-    ckpt:str,                          # checkpoint to evaluate
+    ckpt:str='checkpoints/quickstart/best.pt',  # checkpoint to evaluate
     corpus:str='data/philosophy.txt',  # the corpus the model was trained on (its vocabulary and held-out passages)
     replies:bool=False,                # print every question and reply
     device:str='cpu',                  # auto, cpu, cuda or mps

@@ -36,19 +36,20 @@ class KVCache:
         if self.n: kb[:, :, :self.n], vb[:, :, :self.n] = self.k[:, :, :self.n], self.v[:, :, :self.n]
         self.k, self.v = kb, vb
 
-# %% ../nbs/01_attention.ipynb #98375d91
+# %% ../nbs/01_attention.ipynb #5d97a5fb
 class CausalSelfAttention(nn.Module):
     "Multi-head causal self-attention with GPT-2's layer names, using PyTorch's fused attention"
     def __init__(self,
         n_embd:int,         # width of the residual stream
         n_head:int,         # number of heads; must divide `n_embd`
-        dropout:float=0.0,  # dropout on the attention weights and on the output
+        dropout:float=0.0,  # dropout on the output
         bias:bool=True,     # biases in the linear layers, as in GPT-2
+        attn_dropout:float|None=None,  # dropout on the attention weights (None: the same as `dropout`)
     ):
         super().__init__()
         if n_embd % n_head != 0:
             raise ValueError(f"n_embd={n_embd} is not divisible by n_head={n_head}: choose n_head that divides n_embd")
-        self.n_embd, self.n_head, self.dropout = n_embd, n_head, dropout
+        self.n_embd, self.n_head, self.dropout = n_embd, n_head, dropout if attn_dropout is None else attn_dropout
         self.c_attn = nn.Linear(n_embd, 3 * n_embd, bias=bias)  # queries, keys and values of all heads
         self.c_proj = nn.Linear(n_embd, n_embd, bias=bias)
         self.resid_dropout = nn.Dropout(dropout)

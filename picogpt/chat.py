@@ -307,9 +307,9 @@ def prepare_chat(
         tmp['meta.json'].write_text(json.dumps(meta, indent=2), encoding='utf-8')
     return meta
 
-# %% ../nbs/06_chat.ipynb #618699d1
+# %% ../nbs/06_chat.ipynb #a5ac9990
 QUICKSTART = dict(n_layer=4, n_head=4, n_embd=128, block_size=384, batch_size=16, max_iters=400, lr=2e-3, min_lr=2e-4,
-                  warmup_iters=40, eval_interval=50, eval_iters=10, dropout=0.2)
+                  warmup_iters=40, eval_interval=50, eval_iters=10, dropout=0.2, attn_dropout=0.0)
 QUESTION = "What makes a friendship last?"  # not in the corpus
 
 def quickstart(

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, fields
 import math
 from .device import DTYPES
 
-# %% ../nbs/04_training.ipynb #05aa7bbd
+# %% ../nbs/04_training.ipynb #05f5d55b
 @dataclass
 class TrainConfig:
     "Settings of a training run; saved in every checkpoint as 'config'"
@@ -25,6 +25,7 @@ class TrainConfig:
     n_embd:int = 128                    # embedding width
     block_size:int = 128                # context length
     dropout:float = 0.0                 # dropout rate while training
+    attn_dropout:float|None = None      # dropout on the attention weights (default: dropout); 0 keeps CPU attention fast
     bias:bool = True                    # biases in Linear and LayerNorm layers
     activation:str = 'gelu'             # gelu (exact) or gelu_tanh (GPT-2's approximation)
     batch_size:int = 32                 # sequences per micro-batch
@@ -45,7 +46,7 @@ class TrainConfig:
 
 ARCH = ('n_layer', 'n_head', 'n_embd', 'block_size', 'bias', 'activation')
 
-# %% ../nbs/04_training.ipynb #acf9b278
+# %% ../nbs/04_training.ipynb #54d45ad0
 def resolve_config(
     settings:dict,       # explicitly given TrainConfig fields
     resumed:dict=None,   # checkpoint being resumed
@@ -84,5 +85,6 @@ def check_config(cfg:TrainConfig):
     if cfg.n_embd % cfg.n_head:
         raise ValueError(f"`n_embd` ({cfg.n_embd}) must be divisible by `n_head` ({cfg.n_head}): try `n_embd={cfg.n_head * max(1, round(cfg.n_embd / cfg.n_head))}`")
     if cfg.dropout >= 1: raise ValueError(f"`dropout` must be below 1, got {cfg.dropout}")
+    if cfg.attn_dropout is not None and not 0 <= cfg.attn_dropout < 1: raise ValueError(f"`attn_dropout` must be in [0, 1), got {cfg.attn_dropout}")
     if cfg.lr == 0: raise ValueError("`lr` must be positive, got 0")
     if cfg.dtype not in DTYPES: raise ValueError(f"unknown `dtype` {cfg.dtype!r}: use float32, bfloat16 or float16")

@@ -160,7 +160,7 @@ def memory_hint(cfg:TrainConfig):
         raise MemoryError(f"out of memory with n_layer={cfg.n_layer}, n_embd={cfg.n_embd}, block_size={cfg.block_size}, "
                           f"batch_size={cfg.batch_size}: use a smaller `n_embd`, `n_layer`, `block_size` or `batch_size`") from None
 
-# %% ../nbs/04_training.ipynb #afe86322
+# %% ../nbs/04_training.ipynb #849d5afd
 def start_run(
     resume=None,               # checkpoint to continue exactly
     init_from=None,            # checkpoint to take the weights from
@@ -187,7 +187,7 @@ def start_run(
         if strict_init: raise ValueError(f"{what}: pass `strict_init=False` to learn the token embeddings afresh")
         skip = ['transformer.wte.weight', 'lm_head.weight']
     torch.manual_seed(cfg.seed)
-    model_args = dict(vocab_size=meta['vocab_size'], dropout=cfg.dropout, **{k: getattr(cfg, k) for k in ARCH})
+    model_args = dict(vocab_size=meta['vocab_size'], dropout=cfg.dropout, attn_dropout=cfg.attn_dropout, **{k: getattr(cfg, k) for k in ARCH})
     with memory_hint(cfg): model = GPT(GPTConfig(**model_args)).to(device)
     skipped = load_weights(model, src['model'], skip) if src else []
     if skipped and (resume or strict_init):
