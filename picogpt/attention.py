@@ -36,7 +36,7 @@ class KVCache:
         if self.n: kb[:, :, :self.n], vb[:, :, :self.n] = self.k[:, :, :self.n], self.v[:, :, :self.n]
         self.k, self.v = kb, vb
 
-# %% ../nbs/01_attention.ipynb #5d97a5fb
+# %% ../nbs/01_attention.ipynb #97fef486
 class CausalSelfAttention(nn.Module):
     "Multi-head causal self-attention with GPT-2's layer names, using PyTorch's fused attention"
     def __init__(self,
