@@ -60,7 +60,7 @@ class Block(nn.Module):
         x = x + self.attn(self.ln_1(x), cache)
         return x + self.mlp(self.ln_2(x))
 
-# %% ../nbs/02_gpt.ipynb #ac95e857
+# %% ../nbs/02_gpt.ipynb #850aeb3d
 class GPT(nn.Module):
     "GPT-2-style decoder-only transformer language model"
     def __init__(self, config:GPTConfig):
@@ -100,12 +100,12 @@ class GPT(nn.Module):
             past = len(caches[0])
         if past + T > c.block_size:
             raise ValueError(f"sequence of {T} tokens (+{past} cached) exceeds block_size={c.block_size}: crop the context to the last {c.block_size} tokens")
-        if idx.device.type == 'cpu':  # on an accelerator this check would force a host sync every step
-            lo, hi = (m.item() for m in torch.aminmax(idx))
-            if lo < 0 or hi >= c.vocab_size:
-                raise ValueError(f"token ids range from {lo} to {hi}, outside [0, {c.vocab_size}) for vocab_size={c.vocab_size}: check the tokenizer matches the model")
         pos = torch.arange(past, past + T, device=idx.device)
-        x = self.transformer.drop(self.transformer.wte(idx) + self.transformer.wpe(pos))
+        try: tok = self.transformer.wte(idx)
+        except IndexError:  # the CPU checks ids in the lookup itself, so a good batch pays nothing for a clear error
+            lo, hi = idx.min().item(), idx.max().item()
+            raise ValueError(f"token ids range from {lo} to {hi}, outside [0, {c.vocab_size}) for vocab_size={c.vocab_size}: check the tokenizer matches the model") from None
+        x = self.transformer.drop(tok + self.transformer.wpe(pos))
         for i, block in enumerate(self.transformer.h): x = block(x, None if caches is None else caches[i])
         logits = self.lm_head(self.transformer.ln_f(x[:, -1:] if last else x))
         if targets is None: return logits, None

@@ -70,22 +70,22 @@ def get_lr(
     progress = (it - warmup_iters) / max(1, max_iters - warmup_iters)
     return min_lr + 0.5 * (lr - min_lr) * (1 + math.cos(math.pi * progress))
 
-# %% ../nbs/04_training.ipynb #5868e48b
+# %% ../nbs/04_training.ipynb #7753bb30
 def configure_optimizer(
     model:nn.Module,        # the GPT to train (unwrapped)
     lr:float=1e-3,          # peak learning rate
     weight_decay:float=0.1, # decay for 2-D weights; biases and LayerNorm get none
     betas:tuple=(0.9, 0.99),# Adam's averaging rates for the gradient and its square
-    device_type:str='cpu',  # 'cuda' selects the fused kernel, anything else `foreach`
+    device_type:str='cpu',  # 'cpu' and 'cuda' select the fused kernel, anything else `foreach`
 ) -> torch.optim.AdamW:
     "AdamW that decays the weight matrices and embeddings but not biases or LayerNorm parameters"
     params = [p for p in model.parameters() if p.requires_grad]
     groups = [dict(params=[p for p in params if p.dim() >= 2], weight_decay=weight_decay),
               dict(params=[p for p in params if p.dim() < 2], weight_decay=0.0)]
-    fast = dict(fused=True) if device_type == 'cuda' else dict(foreach=True)
+    fast = dict(fused=True) if device_type in ('cpu', 'cuda') else dict(foreach=True)
     return torch.optim.AdamW(groups, lr=lr, betas=betas, **fast)
 
-# %% ../nbs/04_training.ipynb #a9f33d0e
+# %% ../nbs/04_training.ipynb #b6f0204a
 def train_step(
     model:nn.Module,                 # the GPT, possibly compiled and/or wrapped in DDP
     optimizer:torch.optim.Optimizer, # e.g. from `configure_optimizer`
@@ -102,11 +102,11 @@ def train_step(
         if isinstance(model, DDP): model.require_backward_grad_sync = micro == grad_accum - 1
         x, y = next_batch()
         with ctx: _, loss = model(x, y)
-        loss = loss / grad_accum
+        if grad_accum > 1: loss = loss / grad_accum
         (scaler.scale(loss) if scaler else loss).backward()
         total = total + loss.detach()
     if scaler and grad_clip > 0: scaler.unscale_(optimizer)
-    if grad_clip > 0: torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    if grad_clip > 0: torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip, foreach=True)
     if scaler:
         scaler.step(optimizer)
         scaler.update()
