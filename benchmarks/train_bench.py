@@ -8,14 +8,26 @@ the timed steps, after warm-up steps.
 
     python benchmarks/train_bench.py                                  # CPU, float32
     python benchmarks/train_bench.py --device cuda --dtype bfloat16 --compile
+    python benchmarks/train_bench.py --nanogpt ../nanoGPT/model.py    # and side by side with nanoGPT
+
+With `--nanogpt`, the file of nanoGPT's model definition, both models train nanoGPT's CPU "baby" config
+(4 layers, 4 heads, 128 wide, block 64, batch 12, dropout 0, lr 1e-3 to 1e-4 over 2000 steps with 100 of
+warmup, AdamW betas (0.9, 0.99), weight decay 0.1, clipping at 1) on the characters of `--text`, each with its
+own training step as its own code writes it: picogpt's `train_step`, and nanoGPT's forward, backward,
+clipping, AdamW from its `configure_optimizers`. They see the same batches at the same learning rates, their
+steps interleaved (the order alternating), and both are then scored on the same validation tokens: the last
+10% of the text, in whole windows.
 """
-import time
+import contextlib, importlib.util, io, time
+from pathlib import Path
+import numpy as np
 import torch
 from fastcore.script import call_parse
 from timing import median, sync, timings
+from picogpt.data import get_batch
 from picogpt.model import GPT, GPTConfig
 from picogpt.device import DTYPES, autocast_context, pick_device
-from picogpt.train import configure_optimizer, train_step
+from picogpt.train import configure_optimizer, get_lr, train_step
 
 MODELS = [  # name, GPTConfig fields, batch size
     ('4 layers, 128 wide, block 64', dict(n_layer=4, n_head=4, n_embd=128, block_size=64), 12),
@@ -54,6 +66,75 @@ def bench(cfg:dict, batch_size:int, device, dtype:str, compile:bool, steps:int, 
                 flops_per_s=tokens_per_s * model.flops_per_token())
 
 
+BABY = dict(n_layer=4, n_head=4, n_embd=128, block_size=64, dropout=0.0, bias=True)
+
+
+def char_splits(path:str) -> tuple:
+    "The characters of `path` as ids: the first 90% to train on, the last 10% to score, and the vocabulary size"
+    text = open(path, encoding='utf-8').read()
+    stoi = {ch: i for i, ch in enumerate(sorted(set(text)))}
+    ids = np.array([stoi[ch] for ch in text], dtype=np.int64)
+    n = int(0.9 * len(ids))
+    return ids[:n], ids[n:], len(stoi)
+
+
+@torch.no_grad()
+def val_loss(model, val:np.ndarray, block_size:int, batch_size:int=64) -> float:
+    "Mean next-character loss over the validation tokens, in consecutive whole windows"
+    model.eval()
+    n = (len(val) - 1) // block_size
+    x = torch.from_numpy(val[:n * block_size]).view(n, block_size)
+    y = torch.from_numpy(val[1:n * block_size + 1]).view(n, block_size)
+    total = sum(model(x[i:i + batch_size], y[i:i + batch_size])[1].item() * len(x[i:i + batch_size]) for i in range(0, n, batch_size))
+    model.train()
+    return total / n
+
+
+def nanogpt_model(path:str, vocab_size:int, lr:float):
+    "nanoGPT's GPT and its optimizer, from the file of its model definition"
+    spec = importlib.util.spec_from_file_location('nanogpt_model', path)
+    ng = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ng)
+    with contextlib.redirect_stdout(io.StringIO()):  # it prints its parameter counts
+        model = ng.GPT(ng.GPTConfig(vocab_size=vocab_size, **BABY))
+        return model, model.configure_optimizers(0.1, lr, (0.9, 0.99), 'cpu')
+
+
+def side_by_side(path:str, text:str, steps:int, lr:float=1e-3, batch_size:int=12):
+    "Train picogpt and nanoGPT on the same batches, steps interleaved; print their speeds and validation losses"
+    train, val, vocab_size = char_splits(text)
+    torch.manual_seed(0)
+    ng_model, ng_opt = nanogpt_model(path, vocab_size, lr)
+    torch.manual_seed(0)
+    pg_model = GPT(GPTConfig(vocab_size=vocab_size, **BABY))
+    pg_opt = configure_optimizer(pg_model, lr, 0.1, betas=(0.9, 0.99))
+    def ng_step(x, y):
+        _, loss = ng_model(x, y)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(ng_model.parameters(), 1.0)
+        ng_opt.step()
+        ng_opt.zero_grad(set_to_none=True)
+    steppers = {'nanoGPT': ng_step, 'picogpt': lambda x, y: train_step(pg_model, pg_opt, lambda: (x, y), grad_clip=1.0)}
+    times, gen = {name: [] for name in steppers}, torch.Generator().manual_seed(1337)
+    for it in range(steps):
+        x, y = get_batch(train, BABY['block_size'], batch_size, 'cpu', gen)
+        for opt in (ng_opt, pg_opt):
+            for group in opt.param_groups: group['lr'] = get_lr(it, lr, lr / 10, 100, steps)
+        for name in (list(steppers) if it % 2 else list(steppers)[::-1]):
+            t0 = time.perf_counter()
+            steppers[name](x, y)
+            times[name].append(time.perf_counter() - t0)
+    tokens = steps * batch_size * BABY['block_size']
+    print(f"\nside by side: nanoGPT's CPU baby config, {steps} steps each, interleaved, {torch.get_num_threads()} threads, "
+          f"{len(train):,} training and {len(val):,} validation characters of {text}")
+    print(f"{'':10} {'median ms/step':>15} {'tokens/s':>10} {'val loss':>9}")
+    for name, model in (('nanoGPT', ng_model), ('picogpt', pg_model)):
+        print(f"{name:10} {median(times[name]) * 1000:>15.2f} {tokens / sum(times[name]):>10,.0f} "
+              f"{val_loss(model, val, BABY['block_size']):>9.4f}")
+    print(f"picogpt's tokens/s over nanoGPT's: {sum(times['nanoGPT']) / sum(times['picogpt']):.3f}x "
+          f"(medians per step: {median(times['nanoGPT']) / median(times['picogpt']):.3f}x)")
+
+
 @call_parse
 def main(
     device:str='auto',     # auto, cpu, cuda or mps
@@ -61,12 +142,18 @@ def main(
     compile:bool=False,    # torch.compile the model
     steps:int=5,           # timed steps per model (the median is reported)
     warmup:int=2,          # untimed steps first (3 more with --compile)
+    threads:int=0,         # CPU threads (0: PyTorch's default)
+    nanogpt:str=None,      # nanoGPT's model.py, to train side by side with it on the CPU
+    text:str='data/philosophy.txt',  # characters for the side-by-side run
+    side_steps:int=2000,   # steps of each model in the side-by-side run
 ):
     "Training throughput and MFU of picogpt's training step"
     try:
         dev = pick_device(device)
         autocast_context(dev, dtype)
     except ValueError as e: raise SystemExit(f"error: {e}")
+    if nanogpt and not Path(nanogpt).is_file(): raise SystemExit(f"error: no file {nanogpt}: give the path of nanoGPT's model.py")
+    if threads: torch.set_num_threads(threads)
     torch.manual_seed(0)
     peak = matmul_peak(dev, dtype)
     print(f"device {dev} ({torch.get_num_threads()} threads), dtype {dtype}, compile {compile}, torch {torch.__version__}")
@@ -76,3 +163,4 @@ def main(
         r = bench(cfg, batch_size, dev, dtype, compile, steps, warmup + 3 * compile)
         print(f"{name:32} {batch_size:>5} {r['params']:>10,} {r['ms_per_step']:>9.1f} {r['tokens_per_s']:>10,.0f} "
               f"{r['flops_per_s'] / 1e9:>9.1f} {r['flops_per_s'] / peak:>6.1%}", flush=True)
+    if nanogpt: side_by_side(nanogpt, text, side_steps)

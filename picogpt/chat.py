@@ -7,7 +7,7 @@ __all__ = ['STOPS', 'NO_REPLY', 'QUICKSTART', 'QUESTION', 'turn_text', 'question
            'whole_words', 'Chat', 'repl', 'chat_cli', 'ChatWidget', 'passage_turns', 'chat_passages', 'encode_chat',
            'prepare_chat', 'quickstart', 'prepare_chat_cli', 'quickstart_cli']
 
-# %% ../nbs/06_chat.ipynb #dc1d4848
+# %% ../nbs/06_chat.ipynb #f3bfa2e5
 import html, json, re, sys
 from collections.abc import Iterator
 from dataclasses import asdict
@@ -25,7 +25,7 @@ from .device import pick_device
 from .checkpoint import check_run_dir, load_model
 from .config import resolve_config
 from .train import train
-from .sampler import cli_text, iter_tokens, load_checked, stream
+from .sampler import cli_text, iter_tokens, load_checked, stream, thread_picker
 from .cli import command, run_module, split_kwargs
 
 # %% ../nbs/06_chat.ipynb #a03afcc7
@@ -81,7 +81,7 @@ def whole_words(
             yield held[:cut]
             held, sent = held[cut:], True
 
-# %% ../nbs/06_chat.ipynb #e25c51a5
+# %% ../nbs/06_chat.ipynb #1a54235a
 class Chat:
     "A conversation with a GPT: keeps the turns (and their token ids), writes each prompt, streams each reply"
     @delegates(iter_tokens)
@@ -95,6 +95,7 @@ class Chat:
         iter_tokens(model, torch.zeros(1, 1, dtype=torch.long), max_new_tokens, **kwargs)  # checks the settings now, runs nothing
         self.model, self.tokenizer, self.max_new_tokens = model, tokenizer, max_new_tokens
         self.system_ids = tokenizer.encode(f"{_one_line(system_prompt)}\n\n") if system_prompt else []
+        kwargs['threads'] = thread_picker(model, kwargs.get('threads', 0))  # one for the whole conversation
         self.seed, self.sampling = kwargs.pop('seed', None), kwargs
         self.history, self.turn_ids, self.asked, self.ended = [], [], 0, None  # ended: how the last reply ended
 

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, fields
 import math
 from .device import DTYPES
 
-# %% ../nbs/04_training.ipynb #05f5d55b
+# %% ../nbs/04_training.ipynb #3c5b2b1f
 @dataclass
 class TrainConfig:
     "Settings of a training run; saved in every checkpoint as 'config'"
@@ -43,10 +43,11 @@ class TrainConfig:
     compile:bool = False                # torch.compile the model
     seed:int = 1337                     # seeds weights, dropout and batches
     device:str = 'auto'                 # auto, cpu, cuda, cuda:N or mps
+    threads:int = 0                     # CPU threads: 0 measures which count is fastest as the run goes, n fixes it
 
 ARCH = ('n_layer', 'n_head', 'n_embd', 'block_size', 'bias', 'activation')
 
-# %% ../nbs/04_training.ipynb #54d45ad0
+# %% ../nbs/04_training.ipynb #c563b38f
 def resolve_config(
     settings:dict,       # explicitly given TrainConfig fields
     resumed:dict=None,   # checkpoint being resumed
@@ -59,7 +60,7 @@ def resolve_config(
     if unknown: raise ValueError(f"unknown setting(s) {', '.join(unknown)}; valid ones: {', '.join(known)}")
     cfg = asdict(TrainConfig())
     if resumed:
-        cfg.update({k: v for k, v in resumed.get('config', {}).items() if k in known and k not in ('device', 'compile', 'ckpt_dir')})
+        cfg.update({k: v for k, v in resumed.get('config', {}).items() if k in known and k not in ('device', 'compile', 'threads', 'ckpt_dir')})
         for k in ARCH:
             if k in settings and settings[k] != resumed['model_args'][k]:
                 raise ValueError(f"`{k}={settings[k]}` differs from the checkpoint being resumed ({k}={resumed['model_args'][k]}): "

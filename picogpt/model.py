@@ -60,7 +60,7 @@ class Block(nn.Module):
         x = x + self.attn(self.ln_1(x), cache)
         return x + self.mlp(self.ln_2(x))
 
-# %% ../nbs/02_gpt.ipynb #850aeb3d
+# %% ../nbs/02_gpt.ipynb #404db4cc
 class GPT(nn.Module):
     "GPT-2-style decoder-only transformer language model"
     def __init__(self, config:GPTConfig):

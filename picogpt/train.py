@@ -7,7 +7,7 @@ __all__ = ['estimate_loss', 'get_lr', 'configure_optimizer', 'train_step', 'Run'
            'open_run_dir', 'diverged', 'evaluate', 'checkpoint_of', 'save_state', 'draw_losses', 'StopFlag', 'train',
            'progress_bar', 'tokens_per_s', 'result', 'train_cli']
 
-# %% ../nbs/04_training.ipynb #656a24cb
+# %% ../nbs/04_training.ipynb #b1a9fcca
 import math, os, signal, sys, threading, time
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 from .model import GPT, GPTConfig
 from .data import get_batch, load_dataset, remove_stale_tmp, write_file
 from .cli import command, run_module
-from .device import autocast_context, dist_info, pick_device
+from .device import ThreadPicker, autocast_context, dist_info, pick_device
 from .checkpoint import (RUN_FILES, LivePlot, append_metrics, check_run_dir, checkpoint_tokenizer, clean_state_dict,
                                 load_weights, loss_plot_png, read_metrics, rng_state, run_lock, save_checkpoint, set_rng_state,
                                 source_checkpoint, weights_finite)
@@ -70,7 +70,7 @@ def get_lr(
     progress = (it - warmup_iters) / max(1, max_iters - warmup_iters)
     return min_lr + 0.5 * (lr - min_lr) * (1 + math.cos(math.pi * progress))
 
-# %% ../nbs/04_training.ipynb #7753bb30
+# %% ../nbs/04_training.ipynb #d8d33624
 def configure_optimizer(
     model:nn.Module,        # the GPT to train (unwrapped)
     lr:float=1e-3,          # peak learning rate
@@ -85,7 +85,7 @@ def configure_optimizer(
     fast = dict(fused=True) if device_type in ('cpu', 'cuda') else dict(foreach=True)
     return torch.optim.AdamW(groups, lr=lr, betas=betas, **fast)
 
-# %% ../nbs/04_training.ipynb #b6f0204a
+# %% ../nbs/04_training.ipynb #ab359124
 def train_step(
     model:nn.Module,                 # the GPT, possibly compiled and/or wrapped in DDP
     optimizer:torch.optim.Optimizer, # e.g. from `configure_optimizer`
@@ -114,7 +114,7 @@ def train_step(
     model.zero_grad(set_to_none=True)
     return total
 
-# %% ../nbs/04_training.ipynb #63c57b62
+# %% ../nbs/04_training.ipynb #e503eff1
 @dataclass
 class Run:
     "A training run's state: its settings, its model and optimizer, its data and where the loop stands"
@@ -134,6 +134,7 @@ class Run:
     history:list = field(default_factory=list)  # metrics rows, this run's and (resuming) the earlier ones
     scaler:object = None         # a GradScaler for float16
     ctx:object = nullcontext()   # autocast context
+    threads:ThreadPicker = field(default_factory=ThreadPicker)  # how many CPU threads each step uses
     drawn:float = -math.inf      # when loss.png was last drawn (time.perf_counter)
     rank:int = 0
     world:int = 1
@@ -160,7 +161,7 @@ def memory_hint(cfg:TrainConfig):
         raise MemoryError(f"out of memory with n_layer={cfg.n_layer}, n_embd={cfg.n_embd}, block_size={cfg.block_size}, "
                           f"batch_size={cfg.batch_size}: use a smaller `n_embd`, `n_layer`, `block_size` or `batch_size`") from None
 
-# %% ../nbs/04_training.ipynb #849d5afd
+# %% ../nbs/04_training.ipynb #f4897c58
 def start_run(
     resume=None,               # checkpoint to continue exactly
     init_from=None,            # checkpoint to take the weights from
@@ -196,7 +197,7 @@ def start_run(
     if skipped and rank == 0: print(f"init_from {init_from}: skipped {len(skipped)} tensor(s): " + '; '.join(skipped))
     run = Run(cfg, model, model, configure_optimizer(model, cfg.lr, cfg.weight_decay, device_type=device.type), device,
               tokenizer, meta, splits, torch.Generator().manual_seed(cfg.seed + rank), horizon=cfg.max_iters,
-              ctx=autocast_context(device, cfg.dtype), rank=rank, world=world,
+              ctx=autocast_context(device, cfg.dtype), threads=ThreadPicker(cfg.threads, device), rank=rank, world=world,
               scaler=torch.amp.GradScaler('cuda') if cfg.dtype == 'float16' else None)
     torch.manual_seed(cfg.seed + rank)  # each process drops out its own units
     if resume: restore_state(run, src)
@@ -297,7 +298,7 @@ class StopFlag:
     def __exit__(self, *exc):
         for s, h in self._old.items(): signal.signal(s, h)
 
-# %% ../nbs/04_training.ipynb #6458e929
+# %% ../nbs/04_training.ipynb #2b48ee85
 def train(
     resume:str|None=None,         # checkpoint to continue exactly; max_iters then counts additional steps
     init_from:str|None=None,      # checkpoint to take the weights from (a warm start: fresh optimizer and schedule)
@@ -315,7 +316,7 @@ def train(
     if resume and run.it >= run.end:
         say(f"the run in {run.ckpt_dir} is complete at step {run.it}: pass `max_iters` to train it further")
         return result(run, None)
-    with memory_hint(cfg), open_run_dir(run, overwrite), StopFlag() as stop, progress_bar(run, progress) as bar:
+    with memory_hint(cfg), open_run_dir(run, overwrite), StopFlag() as stop, progress_bar(run, progress) as bar, run.threads:
         plot, t0, stopped, halt = LivePlot(run.history) if (live_plot and run.rank == 0) else None, time.perf_counter(), None, False
         saved_at = run.it
         while True:
@@ -334,7 +335,7 @@ def train(
             # one optimizer step at the scheduled learning rate
             lr = get_lr(run.it, cfg.lr, cfg.min_lr, cfg.warmup_iters, run.horizon)
             for group in run.optimizer.param_groups: group['lr'] = lr
-            loss = train_step(run.net, run.optimizer, run.next_batch, cfg.grad_accum, cfg.grad_clip, run.ctx, run.scaler)
+            loss = run.threads(train_step, run.net, run.optimizer, run.next_batch, cfg.grad_accum, cfg.grad_clip, run.ctx, run.scaler)
             run.it += 1
             bar.update()
             # read the loss, a host sync, only now and then
