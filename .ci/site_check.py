@@ -26,15 +26,17 @@ from nbdev.serve import proc_nbs
 TAUGHT = {
     '00_tokenizers': ['BaseTokenizer', 'CharTokenizer', 'WordTokenizer', 'BPETokenizer', 'tokenizer_from_json', 'load_tokenizer'],
     '01_attention': ['KVCache', 'CausalSelfAttention'],
-    '02_gpt': ['GPTConfig', 'MLP', 'Block', 'GPT', 'from_pretrained'],
+    '02_gpt': ['GPTConfig', 'MLP', 'Block', 'GPT', 'plot_architecture', 'num_params', 'flops_per_token', 'from_pretrained'],
     '03_data': ['text_files', 'read_chunks', 'split_point', 'train_tokenizer', 'prepare', 'load_dataset', 'get_batch',
                 'command', 'as_flags'],
-    '04_training': ['estimate_loss', 'get_lr', 'configure_optimizer', 'pick_device', 'train_step', 'save_checkpoint',
+    '04_training': ['estimate_loss', 'get_lr', 'configure_optimizer', 'pick_device', 'thread_counts', 'ThreadPicker',
+                    'train_step', 'save_checkpoint',
                     'load_checkpoint', 'load_model', 'run_lock', 'TrainConfig', 'Run', 'start_run', 'evaluate', 'save_state',
                     'train'],
-    '05_sampling': ['top_k_filter', 'top_p_filter', 'apply_repetition_penalty', 'sample_next', 'iter_tokens', 'generate',
+    '05_sampling': ['top_k_filter', 'top_p_filter', 'apply_repetition_penalty', 'sample_next', 'thread_picker', 'iter_tokens', 'generate',
                     'stream', 'generate_text'],
-    '06_chat': ['format_chat', 'fit_history', 'Chat', 'repl', 'ChatWidget', 'quickstart'],
+    '06_chat': ['turn_text', 'question_text', 'format_chat', 'recent_turns', 'whole_words', 'Chat', 'repl', 'ChatWidget',
+                'passage_turns', 'chat_passages', 'encode_chat', 'prepare_chat', 'quickstart'],
 }
 PAGES = ['index', *TAUGHT]
 cfg = get_config()

@@ -1,10 +1,18 @@
-"""Decoding speed of `picogpt.sampler.generate`: KV cache vs full recompute vs Hugging Face GPT-2 `generate()`.
+"""Decoding speed of `picogpt.sampler.generate` against the memory limit and Hugging Face GPT-2 `generate()`.
 
-    python benchmarks/sample_bench.py --threads 1   # as quoted in chapter 05 (a shared 2-core CPU)
-    python benchmarks/sample_bench.py --help        # model shape, token counts, device, threads
+    python benchmarks/sample_bench.py             # as quoted in chapters 5 and the README: one thread
+    python benchmarks/sample_bench.py --help      # model shape, token counts, device, threads
 
 Random weights, batch 1, greedy decoding. Each timing is the median of `--repeats` runs after a warm-up run.
+
+At batch 1 every new token reads every weight once, and does two floating-point operations per weight read:
+far too few to keep a CPU core's arithmetic busy, so the speed limit is how fast the weights stream in from
+memory. The ceiling printed here is the rate at which this process reads a buffer as large as the weights
+(its best of repeated sums, on the same number of threads) divided by the bytes of weights each token reads:
+every parameter but the position table, of which a token reads one row. (The KV cache is read too, a few
+more bytes per token as the context grows; the ceiling leaves it out.)
 """
+import time
 import torch
 from fastcore.script import call_parse
 from timing import median, timings
@@ -29,7 +37,30 @@ def hf_generate(model, idx, n:int):
         return model.generate(idx, attention_mask=torch.ones_like(idx), max_new_tokens=n, min_new_tokens=n,
                               do_sample=False, use_cache=True, pad_token_id=0)
 
-def line(name, n, secs): print(f"{name:<44} {n} tokens in {secs:6.2f} s = {n/secs:8.1f} tokens/s")
+def line(name, n, secs, ceiling=None):
+    print(f"{name:<46} {n} tokens in {secs:6.2f} s = {n/secs:8.1f} tokens/s" + (f" = {n / secs / ceiling:.2f} of the ceiling" if ceiling else ''))
+
+def weight_bytes(model) -> int:
+    "Bytes of weights one decoding step reads: all but the position table (one row of it)"
+    return sum(p.numel() * p.element_size() for name, p in model.named_parameters() if name != 'transformer.wpe.weight')
+
+def matmuls_only(model, repeats:int=50) -> float:
+    "Seconds per token of one decoding step's matrix-vector products alone, back to back: no other operation"
+    mats = [m.weight for m in model.modules() if isinstance(m, torch.nn.Linear)]  # lm_head shares wte's matrix
+    x = {n: torch.randn(1, n) for n in {w.shape[1] for w in mats}}
+    step = lambda: [torch.nn.functional.linear(x[w.shape[1]], w) for w in mats]
+    with torch.inference_mode(): return median(timings(step, repeats, 5)) if mats else 0.0
+
+def read_bandwidth(nbytes:int, seconds:float=1.0) -> float:
+    "Bytes per second at which this process reads a buffer of `nbytes`: the best of repeated sums"
+    buf = torch.ones(nbytes // 4)
+    buf.sum()
+    best, start = 0.0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        t0 = time.perf_counter()
+        buf.sum()
+        best = max(best, nbytes / (time.perf_counter() - t0))
+    return best
 
 @call_parse
 def main(
@@ -42,7 +73,7 @@ def main(
     vocab_size:int=8000,     # the seed's default BPE vocabulary size
     repeats:int=3,           # timed runs per measurement (the median counts); full recompute runs once
     device:str='cpu',        # cpu, cuda or mps
-    threads:int=None,        # CPU threads for PyTorch (default: PyTorch's choice)
+    threads:int=1,           # CPU threads (0: PyTorch's default)
     seed:int=0,              # seeds the weights and the prompt
 ):
     "Benchmark cached vs recomputed decoding, and picogpt vs transformers"
@@ -57,9 +88,13 @@ def main(
     print(f"model: {n_layer} layers, {n_head} heads, n_embd {n_embd}, block_size {block_size}, vocab {vocab_size}, "
           f"random weights; {where}; batch 1, prompt {prompt_len} tokens, greedy")
 
-    run = lambda k, cache: generate(model, idx, k, temperature=0, use_cache=cache)
+    run = lambda k, cache, m=model: generate(m, idx, k, temperature=0, use_cache=cache, threads=n_threads)
+    nbytes = weight_bytes(model)
+    ceiling = read_bandwidth(nbytes) / nbytes if device == 'cpu' else None
+    if ceiling: print(f"memory-bound ceiling: {nbytes / 1e6:.1f} MB of float32 weights per token at "
+                      f"{ceiling * nbytes / 1e9:.1f} GB/s = {ceiling:.1f} tokens/s")
     t_cache = med_time(lambda: run(n, True), repeats, device)
-    line("picogpt, KV cache:", n, t_cache)
+    line("picogpt, KV cache:", n, t_cache, ceiling)
     t_full = med_time(lambda: run(n, False), 1, device, warmup=0)  # slow, and the cached runs warmed everything up
     line("picogpt, full recompute of the window:", n, t_full)
 
@@ -75,6 +110,19 @@ def main(
     line("picogpt, KV cache, no sliding:", short, t_cache_short)
     line(f"transformers GPT-2 generate (n_positions {block_size}):", short, t_hf_short)
 
+    if device == 'cpu':  # bfloat16 weights: half the bytes per token (float32 logits, as `iter_tokens` samples them)
+        bf16 = GPT(cfg).eval()
+        bf16.load_state_dict(model.state_dict())
+        bf16.to(torch.bfloat16)
+        t_bf16 = med_time(lambda: run(n, True, bf16), repeats, device)
+        line("picogpt, KV cache, bfloat16 weights:", n, t_bf16, ceiling)
+        same = torch.equal(run(n, True), run(n, True, bf16))
+        print(f"bfloat16 vs float32 weights: {t_cache / t_bf16:.2f}x the speed; greedy tokens {'the same' if same else 'differ'} "
+              f"(random weights; chapter 5 compares a trained model's)")
+    if ceiling:
+        t_mm = matmuls_only(model)
+        print(f"picogpt's float32 decoding reaches {n / t_cache / ceiling:.2f} of the memory-bound ceiling; a step takes "
+              f"{t_cache / n * 1e3:.2f} ms, of which its matrix-vector products alone take {t_mm * 1e3:.2f} ms")
     print(f"cache vs recompute: {t_full / t_cache:.1f}x")
     print(f"picogpt vs transformers, {n} new tokens (picogpt's window slides at {block_size}, "
           f"HF attends to all {prompt_len + n} positions): {t_hf / t_cache:.1f}x")

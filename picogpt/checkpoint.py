@@ -8,7 +8,7 @@ __all__ = ['RUN_FILES', 'save_checkpoint', 'load_checkpoint', 'clean_state_dict'
 # %% ../nbs/04_checkpoint.ipynb #838114c7
 # Built in chapter 4 (04_training.ipynb), whose cells nbdev adds below.
 
-# %% ../nbs/04_training.ipynb #e93e0487
+# %% ../nbs/04_training.ipynb #8c5c3bec
 import json, math, os, pickle, re, shutil
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -21,7 +21,7 @@ import torch.nn as nn
 from .tokenizers import BPETokenizer, tokenizer_from_json
 from .model import GPT, GPTConfig
 from .data import pid_alive, remove_stale_tmp, replace_file
-from .device import pick_device
+from .device import DTYPES, pick_device
 
 # %% ../nbs/04_training.ipynb #133454f3
 def save_checkpoint(
@@ -115,7 +115,7 @@ def load_weights(
                           strict=False)
     return skipped
 
-# %% ../nbs/04_training.ipynb #96d3c4d9
+# %% ../nbs/04_training.ipynb #5833c6fe
 def weights_finite(model:nn.Module) -> bool:
     "True if no parameter holds a NaN or an infinity (one host sync)"
     return bool(torch.stack([p.isfinite().all() for p in model.parameters()]).all())
@@ -134,15 +134,17 @@ def checkpoint_tokenizer(
 def load_model(
     ckpt_path,                        # checkpoint written by `train`
     device:str|torch.device='cpu',    # where to put the model ('auto' picks one)
+    dtype:str='float32',              # float32, or bfloat16: weights half the size, so decoding reads half the bytes
 ) -> tuple:
-    "The GPT (in eval mode, on `device`) and the tokenizer stored in a checkpoint"
+    "The GPT (in eval mode, on `device`, in `dtype`) and the tokenizer stored in a checkpoint"
+    if dtype not in ('float32', 'bfloat16'): raise ValueError(f"`dtype` to sample in must be float32 or bfloat16, got {dtype!r}")
     ckpt = load_checkpoint(ckpt_path)
     tokenizer = checkpoint_tokenizer(ckpt, ckpt_path)
     model = model_from_checkpoint(ckpt, ckpt_path)
     load_weights(model, ckpt['model'])
     if not weights_finite(model): raise ValueError(f"{ckpt_path} holds NaN or infinite weights (from a run that diverged?): use an earlier checkpoint")
     device = pick_device(device) if isinstance(device, str) else device
-    return model.to(device).eval(), tokenizer
+    return model.to(device, DTYPES[dtype]).eval(), tokenizer
 
 # %% ../nbs/04_training.ipynb #55b82713
 RUN_FILES = ('latest.pt', 'best.pt', 'metrics.jsonl', 'loss.png')  # what a run writes into its folder

@@ -58,7 +58,7 @@ def thread_counts(most:int) -> list[int]:
     "The thread counts worth trying: 1, 2, 4... and `most`"
     return sorted({min(2 ** i, most) for i in range(most.bit_length() + 1)})
 
-# %% ../nbs/04_training.ipynb #5ffe4130
+# %% ../nbs/04_training.ipynb #30664bab
 class ThreadPicker:
     "Calls CPU work with the thread count that is fastest now: times the real calls, checks again as the load changes"
     def __init__(self,
@@ -75,28 +75,29 @@ class ThreadPicker:
         elif torch.device(device).type == 'cpu': counts = thread_counts(torch.get_num_threads())
         else: counts = [torch.get_num_threads()]
         self.counts, self.every, self.probes, self.clock = counts, every, probes, clock
-        self.best, self.typical, self.wait, self.due = counts[0], math.inf, every, 0.0
-        self.queue, self.times, self.recent, self.calls = [], {}, deque(maxlen=probes), 0
+        self.best, self.typical, self.wait, self.due, self.checked = counts[0], math.inf, every, 0.0, -math.inf
+        self.queue, self.times, self.recent = [], {}, deque(maxlen=probes)
 
     def __enter__(self): self.before = torch.get_num_threads(); return self
     def __exit__(self, *exc): torch.set_num_threads(self.before)
 
     def __call__(self, fn:Callable, *args, **kwargs):
         "`fn(*args, **kwargs)` with the chosen number of threads, or a candidate's while a check is under way"
-        if not self.queue and len(self.counts) > 1 and self.calls and (self.clock() >= self.due or self.slowed()):
-            self.start_check()
+        if not self.queue and len(self.counts) > 1 and (self.clock() >= self.due or self.slowed()): self.start_check()
         n = self.queue[0] if self.queue else self.best
         if torch.get_num_threads() != n: torch.set_num_threads(n)
         t0 = self.clock()
         out = fn(*args, **kwargs)
-        dt, self.calls = self.clock() - t0, self.calls + 1
+        dt = self.clock() - t0
         if self.queue: self.record(n, dt)
         else: self.recent.append(dt)
         return out
 
     def slowed(self) -> bool:
-        "Whether the last few calls all took half as long again as the winner did when it was picked"
-        return len(self.recent) == self.probes and min(self.recent) > 1.5 * self.typical
+        "Whether the last few calls all took half as long again as the winner did, a while after the last check"
+        # the while keeps a hiccup of the scheduler, which can slow a few short calls in a row, from costing a check
+        return (len(self.recent) == self.probes and min(self.recent) > 1.5 * self.typical
+                and self.clock() - self.checked > self.every / 10)
 
     def start_check(self):
         "Queue the candidates to time; the current choice's recent calls count as its measurement"
@@ -115,7 +116,8 @@ class ThreadPicker:
         if self.queue: return
         best = min(medians, key=medians.get)
         self.wait = min(2 * self.wait, 8 * self.every) if best == self.best else self.every
-        self.best, self.typical, self.due = best, medians[best], self.clock() + self.wait
+        self.best, self.typical, self.checked = best, medians[best], self.clock()
+        self.due = self.checked + self.wait
         self.recent = deque(self.times[best][-self.probes:], maxlen=self.probes)
 
 # %% ../nbs/04_training.ipynb #eacacb51

@@ -257,19 +257,20 @@ def generate_text(
     "The continuation of `prompt`, as text"
     return ''.join(stream(model, tokenizer, prompt, max_new_tokens, **kwargs))
 
-# %% ../nbs/05_sampling.ipynb #7005a2b4
+# %% ../nbs/05_sampling.ipynb #ccb797cc
 def load_checked(
     ckpt:str|None=None,            # checkpoint written by picogpt_train, e.g. checkpoints/char/best.pt
     device:str='auto',             # auto, cpu, cuda, cuda:N or mps
     mode:str|None=None,            # the original picoGPT's `--mode`; if given, it must be the checkpoint's
     tokenizer_path:str|None=None,  # the original `--tokenizer_path`; if given, it must hold the checkpoint's tokenizer
     vocab_path:str|None=None,      # the original `--vocab_path` (char level): the same as tokenizer_path
+    dtype:str='float32',           # float32, or bfloat16: half the bytes per token, faster decoding on most CPUs
 ) -> tuple:
     "The model and tokenizer in `ckpt`, after checking the original picoGPT's flags against them"
     if not ckpt: raise ValueError("`ckpt` is required: give a checkpoint written by picogpt_train, e.g. checkpoints/char/best.pt")
     if mode not in (None, 'char', 'token'): raise ValueError(f"`mode` must be char or token, got {mode!r}")
     if tokenizer_path and vocab_path and tokenizer_path != vocab_path: raise ValueError("give `tokenizer_path` or `vocab_path`, not both")
-    model, tokenizer = load_model(ckpt, device)
+    model, tokenizer = load_model(ckpt, device, dtype)
     if mode and mode != tokenizer.mode:
         raise ValueError(f"`mode={mode}` does not match {ckpt}, a {tokenizer.mode}-level model: leave `mode` out, the checkpoint knows it")
     path = tokenizer_path or vocab_path
