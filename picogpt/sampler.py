@@ -264,7 +264,7 @@ def load_checked(
     mode:str|None=None,            # the original picoGPT's `--mode`; if given, it must be the checkpoint's
     tokenizer_path:str|None=None,  # the original `--tokenizer_path`; if given, it must hold the checkpoint's tokenizer
     vocab_path:str|None=None,      # the original `--vocab_path` (char level): the same as tokenizer_path
-    dtype:str='float32',           # float32, or bfloat16: half the bytes per token, faster decoding on most CPUs
+    dtype:str='float32',           # float32, or bfloat16: half the memory
 ) -> tuple:
     "The model and tokenizer in `ckpt`, after checking the original picoGPT's flags against them"
     if not ckpt: raise ValueError("`ckpt` is required: give a checkpoint written by picogpt_train, e.g. checkpoints/char/best.pt")
