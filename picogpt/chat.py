@@ -7,8 +7,8 @@ __all__ = ['STOPS', 'NO_REPLY', 'QUICKSTART', 'QUESTION', 'turn_text', 'question
            'whole_words', 'Chat', 'repl', 'chat_cli', 'ChatWidget', 'passage_turns', 'chat_passages', 'encode_chat',
            'prepare_chat', 'quickstart', 'prepare_chat_cli', 'quickstart_cli']
 
-# %% ../nbs/06_chat.ipynb #f3bfa2e5
-import html, json, re, sys
+# %% ../nbs/06_chat.ipynb #172b7345
+import html, re, sys
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
@@ -20,7 +20,7 @@ from fastcore.meta import delegates
 from torch import nn
 
 from .tokenizers import BPETokenizer
-from .data import read_chunks, report_prepared, staged_files, text_files, token_dtype
+from .data import read_chunks, report_prepared, staged_files, text_files, token_dtype, write_prepared
 from .device import pick_device
 from .checkpoint import check_run_dir, load_model
 from .config import resolve_config
@@ -275,7 +275,7 @@ def encode_chat(
             flags += [flag] * len(piece)
     return ids, flags
 
-# %% ../nbs/06_chat.ipynb #a56902d1
+# %% ../nbs/06_chat.ipynb #dd5a8458
 def prepare_chat(
     text_path='data/philosophy.txt',  # a UTF-8 text file of Q/A passages (other passages are skipped)
     out_dir='data/chat',              # where train.bin, val.bin, meta.json and tokenizer.json go
@@ -301,12 +301,7 @@ def prepare_chat(
                 counts[split] += len(rows)
         for split, k in counts.items():
             if k < min_tokens: raise ValueError(f"the {split} split got {k} tokens, fewer than the {min_tokens} needed: use more text")
-        tmp[tok.filename].write_text(tok.to_json(), encoding='utf-8')
-        meta = dict(mode=tok.mode, kind=tok.kind, vocab_size=tok.vocab_size, dtype=dtype.name, columns=2, train_tokens=counts['train'],
-                    val_tokens=counts['val'], tokenizer_file=tok.filename, tokenizer_fingerprint=tok.fingerprint,
-                    sources=[str(p) for p in files], val_fraction=val_fraction, passages=dict(train=n - n_val, val=n_val))
-        tmp['meta.json'].write_text(json.dumps(meta, indent=2), encoding='utf-8')
-    return meta
+        return write_prepared(tmp, tok, counts, files, val_fraction, columns=2, passages=dict(train=n - n_val, val=n_val))
 
 # %% ../nbs/06_chat.ipynb #a5ac9990
 QUICKSTART = dict(n_layer=4, n_head=4, n_embd=128, block_size=384, batch_size=16, max_iters=400, lr=2e-3, min_lr=2e-4,

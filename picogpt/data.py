@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['token_dtype', 'text_files', 'last_cut', 'read_chunks', 'split_point', 'train_tokenizer', 'pid_alive',
-           'remove_stale_tmp', 'replace_file', 'write_file', 'staged_files', 'prepare', 'load_meta', 'load_split',
-           'load_data_tokenizer', 'load_dataset', 'get_batch', 'report_prepared', 'prepare_char_cli',
+           'remove_stale_tmp', 'replace_file', 'write_file', 'staged_files', 'write_prepared', 'prepare', 'load_meta',
+           'load_split', 'load_data_tokenizer', 'load_dataset', 'get_batch', 'report_prepared', 'prepare_char_cli',
            'prepare_tokenizer_cli']
 
 # %% ../nbs/03_data.ipynb #e7f5e548
@@ -187,12 +187,28 @@ def staged_files(out_dir:Path, names:list[str]):
         for p in tmp.values(): p.unlink(missing_ok=True)
         if made and not any(out_dir.iterdir()): out_dir.rmdir()
 
-# %% ../nbs/03_data.ipynb #47d3553c
+# %% ../nbs/03_data.ipynb #bacfa241
 def _have_hf_tokenizers() -> bool:
     "Whether Hugging Face `tokenizers` (needed for BPE) can be imported"
     try: import tokenizers
     except ImportError: return False
     return True
+
+def write_prepared(
+    tmp:dict,            # the staged paths of `staged_files`, by file name
+    tok,                 # the tokenizer the ids come from
+    counts:dict,         # tokens written to each split: {'train': n, 'val': m}
+    files:list,          # the text files read
+    val_fraction:float,  # the requested validation share
+    **extra,             # more keys for meta.json
+) -> dict:
+    "Write the tokenizer file and `meta.json` of a prepared folder (the table above) into its staged files"
+    tmp[tok.filename].write_text(tok.to_json(), encoding='utf-8')
+    meta = dict(mode=tok.mode, kind=tok.kind, vocab_size=tok.vocab_size, dtype=token_dtype(tok.vocab_size).name,
+                train_tokens=counts['train'], val_tokens=counts['val'], tokenizer_file=tok.filename,
+                tokenizer_fingerprint=tok.fingerprint, sources=[str(p) for p in files], val_fraction=val_fraction, **extra)
+    tmp['meta.json'].write_text(json.dumps(meta, indent=2), encoding='utf-8')
+    return meta
 
 def prepare(
     text_path:str|Path|None=None, # one UTF-8 text file
@@ -206,7 +222,8 @@ def prepare(
     min_tokens:int=1, # fewest tokens each split must get, e.g. block_size + 1 for one training window
 ) -> dict:
     "Tokenise a text corpus into `train.bin`, `val.bin`, `meta.json` and the tokenizer file in `out_dir`"
-    if not isinstance(tokenizer, BaseTokenizer) and tokenizer not in ('char', 'bpe', 'word'):
+    given = isinstance(tokenizer, BaseTokenizer)
+    if not given and tokenizer not in ('char', 'bpe', 'word'):
         raise ValueError(f"unknown `tokenizer` {tokenizer!r}: use 'char', 'bpe', 'word' or a trained tokenizer")
     if not 0 < val_fraction < 1:
         raise ValueError(f"`val_fraction` must lie strictly between 0 and 1, got {val_fraction}: try 0.1")
@@ -214,7 +231,6 @@ def prepare(
     n_bytes = sum(os.path.getsize(p) for p in files)
     if n_bytes == 0: raise ValueError(f"the corpus is empty ({', '.join(map(str, files))}): add some text")
     out_dir = Path(out_dir or ('data/char' if tokenizer == 'char' else 'data/token'))
-    given = isinstance(tokenizer, BaseTokenizer)
     if out_dir.exists() and not out_dir.is_dir():
         raise NotADirectoryError(f"{out_dir} is a file: give a folder as `out_dir`")
     if not given and tokenizer == 'bpe' and not _have_hf_tokenizers():
@@ -237,12 +253,7 @@ def prepare(
                 raise ValueError(f"the {name} split got {n or 'no'} tokens from a {n_bytes:,}-byte corpus with `val_fraction={val_fraction}`"
                                  + (f", fewer than the {min_tokens} needed" if n else "") + ": use more text"
                                  + (" or a `val_fraction` nearer 0.5" if name == 'val' or n == 0 else ""))
-        tmp[tok.filename].write_text(tok.to_json(), encoding='utf-8')
-        meta = dict(mode=tok.mode, kind=tok.kind, vocab_size=tok.vocab_size, dtype=dtype.name,
-                    train_tokens=counts['train'], val_tokens=counts['val'], tokenizer_file=tok.filename,
-                    tokenizer_fingerprint=tok.fingerprint, sources=[str(p) for p in files], val_fraction=val_fraction)
-        tmp['meta.json'].write_text(json.dumps(meta, indent=2), encoding='utf-8')
-    return meta
+        return write_prepared(tmp, tok, counts, files, val_fraction)
 
 # %% ../nbs/03_data.ipynb #a03efac7
 def load_meta(
