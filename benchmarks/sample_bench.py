@@ -88,13 +88,18 @@ def main(
     print(f"model: {n_layer} layers, {n_head} heads, n_embd {n_embd}, block_size {block_size}, vocab {vocab_size}, "
           f"random weights; {where}; batch 1, prompt {prompt_len} tokens, greedy")
 
-    run = lambda k, cache, m=model: generate(m, idx, k, temperature=0, use_cache=cache, threads=n_threads)
+    run = lambda k, cache, m=model, compile=False: generate(m, idx, k, temperature=0, use_cache=cache, threads=n_threads, compile=compile)
     nbytes = weight_bytes(model)
     ceiling = read_bandwidth(nbytes) / nbytes if device == 'cpu' else None
     if ceiling: print(f"memory-bound ceiling: {nbytes / 1e6:.1f} MB of float32 weights per token at "
                       f"{ceiling * nbytes / 1e9:.1f} GB/s = {ceiling:.1f} tokens/s")
     t_cache = med_time(lambda: run(n, True), repeats, device)
     line("picogpt, KV cache:", n, t_cache, ceiling)
+    t0 = time.perf_counter()
+    compiled = run(n, True, compile=True)  # the warm-up run: compiles
+    t_compile = time.perf_counter() - t0
+    t_comp = med_time(lambda: run(n, True, compile=True), repeats, device, warmup=0)
+    line("picogpt, KV cache, compiled step:", n, t_comp, ceiling)
     t_full = med_time(lambda: run(n, False), 1, device, warmup=0)  # slow, and the cached runs warmed everything up
     line("picogpt, full recompute of the window:", n, t_full)
 
@@ -105,9 +110,11 @@ def main(
     t_hf = med_time(lambda: hf_generate(hf_long, idx, n), repeats, device)
     line(f"transformers GPT-2 generate (n_positions {prompt_len + n}):", n, t_hf)
     t_cache_short = med_time(lambda: run(short, True), repeats, device)
+    t_comp_short = med_time(lambda: run(short, True, compile=True), repeats, device)
     hf_short = hf_gpt2(cfg, block_size, device)
     t_hf_short = med_time(lambda: hf_generate(hf_short, idx, short), repeats, device)
     line("picogpt, KV cache, no sliding:", short, t_cache_short)
+    line("picogpt, KV cache, compiled step, no sliding:", short, t_comp_short)
     line(f"transformers GPT-2 generate (n_positions {block_size}):", short, t_hf_short)
 
     if device == 'cpu':  # bfloat16 weights: half the bytes per token (float32 logits, as `iter_tokens` samples them)
@@ -121,10 +128,13 @@ def main(
               f"(random weights; chapter 5 compares a trained model's)")
     if ceiling:
         t_mm = matmuls_only(model)
-        print(f"picogpt's float32 decoding reaches {n / t_cache / ceiling:.2f} of the memory-bound ceiling; a step takes "
-              f"{t_cache / n * 1e3:.2f} ms, of which its matrix-vector products alone take {t_mm * 1e3:.2f} ms")
+        print(f"picogpt's float32 decoding reaches {n / t_cache / ceiling:.2f} of the memory-bound ceiling "
+              f"({n / t_comp / ceiling:.2f} compiled); a step takes {t_cache / n * 1e3:.2f} ms ({t_comp / n * 1e3:.2f} ms compiled), "
+              f"of which its matrix-vector products alone take {t_mm * 1e3:.2f} ms")
+    print(f"compiled vs uncompiled step: {t_cache / t_comp:.2f}x, after a first run of {t_compile:.1f} s that compiles "
+          f"(greedy tokens {'the same' if torch.equal(compiled, run(n, True)) else 'differ'})")
     print(f"cache vs recompute: {t_full / t_cache:.1f}x")
     print(f"picogpt vs transformers, {n} new tokens (picogpt's window slides at {block_size}, "
-          f"HF attends to all {prompt_len + n} positions): {t_hf / t_cache:.1f}x")
+          f"HF attends to all {prompt_len + n} positions): {t_hf / t_cache:.2f}x, compiled {t_hf / t_comp:.2f}x")
     print(f"picogpt vs transformers, {short} new tokens (both within {block_size} positions, same work): "
-          f"{t_hf_short / t_cache_short:.1f}x")
+          f"{t_hf_short / t_cache_short:.2f}x, compiled {t_hf_short / t_comp_short:.2f}x")

@@ -11,10 +11,12 @@ import torch
 from torch import nn, Tensor
 import torch.nn.functional as F
 
-# %% ../nbs/01_attention.ipynb #9aaf70fc
+# %% ../nbs/01_attention.ipynb #e5849f7a
 class KVCache:
     "Keys and values of one attention layer, kept between decoding steps"
-    def __init__(self): self.k, self.v, self.n = None, None, 0
+    def __init__(self,
+        capacity:int=0,  # positions to allocate at the first update, e.g. the block size; 0 allocates what is needed
+    ): self.k, self.v, self.n, self.capacity = None, None, 0, capacity
     def __len__(self): return self.n
 
     def update(self,
@@ -31,7 +33,7 @@ class KVCache:
 
     def _grow(self, k, v, end):
         # doubling the capacity makes appends amortised O(1), where torch.cat copies the whole history
-        cap = max(end, 2 * (0 if self.k is None else self.k.shape[2]))
+        cap = max(end, self.capacity, 2 * (0 if self.k is None else self.k.shape[2]))
         kb, vb = k.new_empty(*k.shape[:2], cap, k.shape[3]), v.new_empty(*v.shape[:2], cap, v.shape[3])
         if self.n: kb[:, :, :self.n], vb[:, :, :self.n] = self.k[:, :, :self.n], self.v[:, :, :self.n]
         self.k, self.v = kb, vb

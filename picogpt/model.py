@@ -60,7 +60,7 @@ class Block(nn.Module):
         x = x + self.attn(self.ln_1(x), cache)
         return x + self.mlp(self.ln_2(x))
 
-# %% ../nbs/02_gpt.ipynb #404db4cc
+# %% ../nbs/02_gpt.ipynb #a93b0b88
 class GPT(nn.Module):
     "GPT-2-style decoder-only transformer language model"
     def __init__(self, config:GPTConfig):
@@ -111,9 +111,11 @@ class GPT(nn.Module):
         if targets is None: return logits, None
         return logits, F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1), ignore_index=-1)
 
-    def new_caches(self) -> list[KVCache]:
+    def new_caches(self,
+        capacity:int=0,  # positions each cache reserves at its first update (see `KVCache`); 0 grows as needed
+    ) -> list[KVCache]:
         "One empty `KVCache` per block, for `forward(..., caches=...)`"
-        return [KVCache() for _ in range(self.config.n_layer)]
+        return [KVCache(capacity) for _ in range(self.config.n_layer)]
 
 # %% ../nbs/02_gpt.ipynb #ce767e33
 def plot_architecture(

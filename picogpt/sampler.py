@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['top_k_filter', 'top_p_filter', 'apply_repetition_penalty', 'sample_next', 'check_sampling_args', 'thread_picker',
-           'iter_tokens', 'stop_sequences', 'generate', 'stream', 'ScriptedLM', 'generate_text', 'load_checked',
-           'cli_text', 'write_samples', 'sample_cli', 'smoke_cpu', 'smoke_train', 'smoke_cli']
+           'iter_tokens', 'stop_sequences', 'generate', 'compile_decoder', 'stream', 'ScriptedLM', 'generate_text',
+           'load_checked', 'cli_text', 'write_samples', 'sample_cli', 'smoke_cpu', 'smoke_train', 'smoke_cli']
 
 # %% ../nbs/05_sampling.ipynb #10a24f9e
 import math, sys, tempfile
@@ -95,7 +95,7 @@ def thread_picker(
     "`threads` as a `ThreadPicker` for work on `model`'s device, to reuse across calls"
     return threads if isinstance(threads, ThreadPicker) else ThreadPicker(threads, next(model.parameters()).device)
 
-# %% ../nbs/05_sampling.ipynb #14e7f31d
+# %% ../nbs/05_sampling.ipynb #5a0ee608
 def iter_tokens(
     model:nn.Module,               # a GPT: `config.block_size`, `forward(idx, caches=...)` and `new_caches()`
     idx:Tensor,                    # (B, T) prompt token ids, T >= 1, on the model's device
@@ -107,6 +107,7 @@ def iter_tokens(
     seed:int|None=None,            # seed for reproducible samples
     use_cache:bool=True,           # keep keys and values between steps instead of recomputing the window
     threads:int|ThreadPicker=0,    # CPU threads: 0 picks the fastest count as it goes, n fixes it; or a `ThreadPicker` to reuse
+    compile:bool=False,            # compile the one-token step (`compile_decoder`): faster steps, after seconds of compiling
 ) -> Iterator[Tensor]:
     "An iterator over the next token ids, (B, 1), one step at a time; the window jumps forward by half a block when full"
     check_sampling_args(max_new_tokens, temperature, top_k, top_p, repetition_penalty)
@@ -114,6 +115,7 @@ def iter_tokens(
         raise ValueError(f"`idx` must be (batch, time) token ids with time >= 1, got {type(idx).__name__} "
                          f"{tuple(getattr(idx, 'shape', ()))}: for text, use `generate_text` or `stream`")
     pick = thread_picker(model, threads)
+    decoder = compile_decoder(model) if compile and use_cache else model
     def steps():
         block_size = model.config.block_size
         hop = max(1, block_size // 2)
@@ -131,9 +133,9 @@ def iter_tokens(
                     with torch.inference_mode():
                         if not use_cache: logits = pick(model, window, last=True)[0]
                         elif caches is None:  # first step, or the window just jumped: prefill it
-                            caches = model.new_caches()
+                            caches = model.new_caches(block_size if compile else 0)  # compiled steps need buffers that never move
                             logits = pick(model, window, caches=caches, last=True)[0]
-                        else: logits = pick(model, tok, caches=caches, last=True)[0]
+                        else: logits = pick(decoder, tok, caches=caches, last=True)[0]
                         logits = logits[:, -1].float()
                         if seen is not None: logits = apply_repetition_penalty(logits, seen, repetition_penalty)
                         tok = sample_next(logits, temperature, top_k, top_p, generator)
@@ -175,6 +177,14 @@ def generate(
             done = [d or any(row[-len(s):] == s for s in stops) for d, row in zip(done, rows)]
             if all(done): break
     return torch.cat(out, dim=1)
+
+# %% ../nbs/05_sampling.ipynb #73910bec
+def compile_decoder(
+    model:nn.Module,  # a GPT; decoding with the result updates the same caches and reads the same weights
+) -> nn.Module:
+    "`model` compiled for one-token decoding steps: symbolic sizes, so a growing cache compiles once; on a CPU, kernels called from C++"
+    cpu = next(model.parameters()).device.type == 'cpu'
+    return torch.compile(model, dynamic=True, options=dict(cpp_wrapper=True) if cpu else None)
 
 # %% ../nbs/05_sampling.ipynb #96250b49
 def _pending_stop(
