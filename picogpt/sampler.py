@@ -95,7 +95,7 @@ def thread_picker(
     "`threads` as a `ThreadPicker` for work on `model`'s device, to reuse across calls"
     return threads if isinstance(threads, ThreadPicker) else ThreadPicker(threads, next(model.parameters()).device)
 
-# %% ../nbs/05_sampling.ipynb #5a0ee608
+# %% ../nbs/05_sampling.ipynb #a681668a
 def iter_tokens(
     model:nn.Module,               # a GPT: `config.block_size`, `forward(idx, caches=...)` and `new_caches()`
     idx:Tensor,                    # (B, T) prompt token ids, T >= 1, on the model's device
@@ -114,8 +114,9 @@ def iter_tokens(
     if not isinstance(idx, Tensor) or idx.dim() != 2 or idx.size(1) == 0:
         raise ValueError(f"`idx` must be (batch, time) token ids with time >= 1, got {type(idx).__name__} "
                          f"{tuple(getattr(idx, 'shape', ()))}: for text, use `generate_text` or `stream`")
+    if compile and not use_cache: raise ValueError("`compile` compiles the cached one-token step: leave `use_cache` on")
     pick = thread_picker(model, threads)
-    decoder = compile_decoder(model) if compile and use_cache else model
+    decoder = compile_decoder(model) if compile else model
     def steps():
         block_size = model.config.block_size
         hop = max(1, block_size // 2)
