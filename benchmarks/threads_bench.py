@@ -20,7 +20,7 @@ from picogpt.sampler import generate
 from picogpt.train import configure_optimizer, train_step
 
 TRAIN = [  # name, GPTConfig fields, batch size
-    ("nanoGPT's CPU baby, 4x128, block 64", dict(n_layer=4, n_head=4, n_embd=128, block_size=64, vocab_size=65), 12),
+    ("nanoGPT's CPU baby, 4x128, block 64", dict(n_layer=4, n_head=4, n_embd=128, block_size=64, vocab_size=65, bias=False), 12),
     ('quickstart chat, 4x128, block 384', dict(n_layer=4, n_head=4, n_embd=128, block_size=384, vocab_size=2000), 16),
     ('6x384, block 256, 8000 tokens', dict(n_layer=6, n_head=6, n_embd=384, block_size=256, vocab_size=8000), 12),
 ]
