@@ -95,7 +95,7 @@ def thread_picker(
     "`threads` as a `ThreadPicker` for work on `model`'s device, to reuse across calls"
     return threads if isinstance(threads, ThreadPicker) else ThreadPicker(threads, next(model.parameters()).device)
 
-# %% ../nbs/05_sampling.ipynb #a681668a
+# %% ../nbs/05_sampling.ipynb #ca3fa242
 def iter_tokens(
     model:nn.Module,               # a GPT: `config.block_size`, `forward(idx, caches=...)` and `new_caches()`
     idx:Tensor,                    # (B, T) prompt token ids, T >= 1, on the model's device
@@ -134,7 +134,9 @@ def iter_tokens(
                     with torch.inference_mode():
                         if not use_cache: logits = pick(model, window, last=True)[0]
                         elif caches is None:  # first step, or the window just jumped: prefill it
-                            caches = model.new_caches(block_size if compile else 0)  # compiled steps need buffers that never move
+                            # compiled steps need buffers that never move; one spare position, because a view as long
+                            # as its buffer would be compiled as a graph of its own
+                            caches = model.new_caches(block_size + 1 if compile else 0)
                             logits = pick(model, window, caches=caches, last=True)[0]
                         else: logits = pick(decoder, tok, caches=caches, last=True)[0]
                         logits = logits[:, -1].float()
