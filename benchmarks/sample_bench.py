@@ -95,6 +95,7 @@ def main(
                       f"{ceiling * nbytes / 1e9:.1f} GB/s = {ceiling:.1f} tokens/s")
     t_cache = med_time(lambda: run(n, True), repeats, device)
     line("picogpt, KV cache:", n, t_cache, ceiling)
+    greedy = run(n, True)  # the tokens the other float32 and bfloat16 runs are compared with
     t0 = time.perf_counter()
     compiled = run(n, True, compile=True)  # the warm-up run: compiles
     t_compile = time.perf_counter() - t0
@@ -123,7 +124,7 @@ def main(
         bf16.to(torch.bfloat16)
         t_bf16 = med_time(lambda: run(n, True, bf16), repeats, device)
         line("picogpt, KV cache, bfloat16 weights:", n, t_bf16, ceiling)
-        same = torch.equal(run(n, True), run(n, True, bf16))
+        same = torch.equal(greedy, run(n, True, bf16))
         print(f"bfloat16 vs float32 weights: {t_cache / t_bf16:.2f}x the speed; greedy tokens {'the same' if same else 'differ'} "
               f"(random weights; chapter 5 compares a trained model's)")
     if ceiling:
@@ -132,7 +133,7 @@ def main(
               f"({n / t_comp / ceiling:.2f} compiled); a step takes {t_cache / n * 1e3:.2f} ms ({t_comp / n * 1e3:.2f} ms compiled), "
               f"of which its matrix-vector products alone take {t_mm * 1e3:.2f} ms")
     print(f"compiled vs uncompiled step: {t_cache / t_comp:.2f}x, after a first run of {t_compile:.1f} s that compiles "
-          f"(greedy tokens {'the same' if torch.equal(compiled, run(n, True)) else 'differ'})")
+          f"(greedy tokens {'the same' if torch.equal(compiled, greedy) else 'differ'})")
     print(f"cache vs recompute: {t_full / t_cache:.1f}x")
     print(f"picogpt vs transformers, {n} new tokens (picogpt's window slides at {block_size}, "
           f"HF attends to all {prompt_len + n} positions): {t_hf / t_cache:.2f}x, compiled {t_hf / t_comp:.2f}x")
