@@ -9,15 +9,16 @@ At batch 1 every new token reads every weight once, and does two floating-point 
 far too few to keep a CPU core's arithmetic busy, so the speed limit is how fast the weights stream in from
 memory. The ceiling printed here is the rate at which this process reads a buffer as large as the weights
 (its best of repeated sums, on the same number of threads) divided by the bytes of weights each token reads:
-every parameter but the position table, of which a token reads one row. (The KV cache is read too, a few
-more bytes per token as the context grows; the ceiling leaves it out.)
+every matrix, bias and norm, and one row of each embedding table. (The KV cache is read too, a few more
+bytes per token as the context grows; the ceiling leaves it out.) Weights in int8 (`quantize_int8`) are a
+quarter of the bytes, so their own ceiling is about four times higher; the benchmark prints both.
 """
 import time
 import torch
 from fastcore.script import call_parse
 from timing import median, timings
 from picogpt.model import GPT, GPTConfig
-from picogpt.sampler import generate
+from picogpt.sampler import generate, quantize_int8
 
 def med_time(fn, repeats:int, device, warmup:int=1) -> float:
     "Median wall time of `repeats` calls of `fn`, after `warmup` calls"
@@ -38,11 +39,15 @@ def hf_generate(model, idx, n:int):
                               do_sample=False, use_cache=True, pad_token_id=0)
 
 def line(name, n, secs, ceiling=None):
-    print(f"{name:<46} {n} tokens in {secs:6.2f} s = {n/secs:8.1f} tokens/s" + (f" = {n / secs / ceiling:.2f} of the ceiling" if ceiling else ''))
+    print(f"{name:<48} {n} tokens in {secs:6.2f} s = {n/secs:8.1f} tokens/s" + (f" = {n / secs / ceiling:.2f} of the ceiling" if ceiling else ''))
 
 def weight_bytes(model) -> int:
-    "Bytes of weights one decoding step reads: all but the position table (one row of it)"
-    return sum(p.numel() * p.element_size() for name, p in model.named_parameters() if name != 'transformer.wpe.weight')
+    "Bytes of weights one decoding step reads: every matrix, bias and norm, and one row of each embedding table"
+    total = 0
+    for m in model.modules():
+        if isinstance(m, torch.nn.Embedding): total += m.weight[0].numel() * m.weight.element_size()
+        else: total += sum(t.numel() * t.element_size() for t in [*m.parameters(recurse=False), *m.buffers(recurse=False)])
+    return total
 
 def matmuls_only(model, repeats:int=50) -> float:
     "Seconds per token of one decoding step's matrix-vector products alone, back to back: no other operation"
@@ -127,6 +132,17 @@ def main(
         same = torch.equal(greedy, run(n, True, bf16))
         print(f"bfloat16 vs float32 weights: {t_cache / t_bf16:.2f}x the speed; greedy tokens {'the same' if same else 'differ'} "
               f"(random weights; chapter 5 compares a trained model's)")
+        q8 = quantize_int8(bf16)  # the bfloat16 copy, its matrices now int8
+        t_q8 = med_time(lambda: run(n, True, q8), repeats, device)
+        line("picogpt, KV cache, int8 weights:", n, t_q8, ceiling)
+        t_q8c = med_time(lambda: run(n, True, q8, compile=True), repeats, device)
+        line("picogpt, KV cache, int8 weights, compiled step:", n, t_q8c, ceiling)
+        agree = int((greedy == run(n, True, q8))[0, prompt_len:].cumprod(0).sum())
+        q8_bytes = weight_bytes(q8)
+        own = ceiling * nbytes / q8_bytes
+        print(f"int8 vs float32 weights: {t_cache / t_q8:.2f}x the speed, {t_comp / t_q8c:.2f}x compiled; greedy tokens agree "
+              f"for the first {agree} of {n}; {q8_bytes / 1e6:.1f} MB per token, whose own ceiling is {own:.1f} tokens/s: "
+              f"{n / t_q8 / own:.2f} of it, {n / t_q8c / own:.2f} compiled")
     if ceiling:
         t_mm = matmuls_only(model)
         print(f"picogpt's float32 decoding reaches {n / t_cache / ceiling:.2f} of the memory-bound ceiling "

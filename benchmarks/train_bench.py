@@ -14,9 +14,10 @@ With `--nanogpt`, the file of nanoGPT's model definition, both models train nano
 (4 layers, 4 heads, 128 wide, block 64, batch 12, dropout 0, lr 1e-3 to 1e-4 over 2000 steps with 100 of
 warmup, AdamW betas (0.9, 0.99), weight decay 0.1, clipping at 1) on the characters of `--text`, each with its
 own training step as its own code writes it: picogpt's `train_step`, and nanoGPT's forward, backward,
-clipping, AdamW from its `configure_optimizers`. They see the same batches at the same learning rates, their
-steps interleaved (the order alternating), and both are then scored on the same validation tokens: the last
-10% of the text, in whole windows.
+clipping, AdamW from its `configure_optimizers`. picogpt trains twice, in float32 like nanoGPT and in
+bfloat16 autocast (`--dtype bfloat16`, which CPUs with bfloat16 matrix units run faster). All three see the
+same batches at the same learning rates, their steps interleaved (each going first in turn), and are then
+scored on the same validation tokens, in float32: the last 10% of the text, in whole windows.
 """
 import contextlib, importlib.util, io, time
 from pathlib import Path
@@ -101,38 +102,40 @@ def nanogpt_model(path:str, vocab_size:int, lr:float):
 
 
 def side_by_side(path:str, text:str, steps:int, lr:float=1e-3, batch_size:int=12):
-    "Train picogpt and nanoGPT on the same batches, steps interleaved; print their speeds and validation losses"
+    "Train nanoGPT and picogpt (float32, and bfloat16 autocast) on the same batches, steps interleaved; print speeds and validation losses"
     train, val, vocab_size = char_splits(text)
     torch.manual_seed(0)
     ng_model, ng_opt = nanogpt_model(path, vocab_size, lr)
-    torch.manual_seed(0)
-    pg_model = GPT(GPTConfig(vocab_size=vocab_size, **BABY))
-    pg_opt = configure_optimizer(pg_model, lr, 0.1, betas=(0.9, 0.99))
     def ng_step(x, y):
         _, loss = ng_model(x, y)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(ng_model.parameters(), 1.0)
         ng_opt.step()
         ng_opt.zero_grad(set_to_none=True)
-    steppers = {'nanoGPT': ng_step, 'picogpt': lambda x, y: train_step(pg_model, pg_opt, lambda: (x, y), grad_clip=1.0)}
-    times, gen = {name: [] for name in steppers}, torch.Generator().manual_seed(1337)
+    runs = {'nanoGPT': (ng_model, ng_opt, ng_step)}
+    for dtype in ('float32', 'bfloat16'):
+        torch.manual_seed(0)
+        model = GPT(GPTConfig(vocab_size=vocab_size, **BABY))
+        opt = configure_optimizer(model, lr, 0.1, betas=(0.9, 0.99))
+        step = lambda x, y, m=model, o=opt, c=autocast_context(torch.device('cpu'), dtype): train_step(m, o, lambda: (x, y), grad_clip=1.0, ctx=c)
+        runs[f'picogpt {dtype}'] = (model, opt, step)
+    names = list(runs)
+    times, gen = {name: [] for name in runs}, torch.Generator().manual_seed(1337)
     for it in range(steps):
         x, y = get_batch(train, BABY['block_size'], batch_size, 'cpu', gen)
-        for opt in (ng_opt, pg_opt):
+        for _, opt, _ in runs.values():
             for group in opt.param_groups: group['lr'] = get_lr(it, lr, lr / 10, 100, steps)
-        for name in (list(steppers) if it % 2 else list(steppers)[::-1]):
+        for name in names[it % len(names):] + names[:it % len(names)]:  # each model goes first in turn
             t0 = time.perf_counter()
-            steppers[name](x, y)
+            runs[name][2](x, y)
             times[name].append(time.perf_counter() - t0)
     tokens = steps * batch_size * BABY['block_size']
     print(f"\nside by side: nanoGPT's CPU baby config, {steps} steps each, interleaved, {torch.get_num_threads()} threads, "
           f"{len(train):,} training and {len(val):,} validation characters of {text}")
-    print(f"{'':10} {'median ms/step':>15} {'tokens/s':>10} {'val loss':>9}")
-    for name, model in (('nanoGPT', ng_model), ('picogpt', pg_model)):
-        print(f"{name:10} {median(times[name]) * 1000:>15.2f} {tokens / sum(times[name]):>10,.0f} "
-              f"{val_loss(model, val, BABY['block_size']):>9.4f}")
-    print(f"picogpt's tokens/s over nanoGPT's: {sum(times['nanoGPT']) / sum(times['picogpt']):.3f}x "
-          f"(medians per step: {median(times['nanoGPT']) / median(times['picogpt']):.3f}x)")
+    print(f"{'':18} {'median ms/step':>15} {'tokens/s':>10} {'val loss':>9} {'tokens/s over nanoGPT':>22}")
+    for name, (model, _, _) in runs.items():
+        print(f"{name:18} {median(times[name]) * 1000:>15.2f} {tokens / sum(times[name]):>10,.0f} "
+              f"{val_loss(model, val, BABY['block_size']):>9.4f} {sum(times['nanoGPT']) / sum(times[name]):>21.3f}x")
 
 
 @call_parse

@@ -4,16 +4,18 @@
 
 # %% auto #0
 __all__ = ['top_k_filter', 'top_p_filter', 'apply_repetition_penalty', 'sample_next', 'check_sampling_args', 'thread_picker',
-           'iter_tokens', 'stop_sequences', 'generate', 'compile_decoder', 'stream', 'ScriptedLM', 'generate_text',
-           'load_checked', 'cli_text', 'write_samples', 'sample_cli', 'smoke_cpu', 'smoke_train', 'smoke_cli']
+           'iter_tokens', 'stop_sequences', 'generate', 'compile_decoder', 'Int8Linear', 'quantize_int8', 'stream',
+           'ScriptedLM', 'generate_text', 'load_checked', 'cli_text', 'write_samples', 'sample_cli', 'smoke_cpu',
+           'smoke_train', 'smoke_cli']
 
-# %% ../nbs/05_sampling.ipynb #10a24f9e
+# %% ../nbs/05_sampling.ipynb #a0565217
 import math, sys, tempfile
 from collections.abc import Iterator
 from contextlib import closing
 
 import torch
 from torch import nn, Tensor
+import torch.nn.functional as F
 from fastcore.meta import delegates
 
 from .tokenizers import load_tokenizer
@@ -189,6 +191,36 @@ def compile_decoder(
     cpu = next(model.parameters()).device.type == 'cpu'
     return torch.compile(model, dynamic=True, options=dict(cpp_wrapper=True) if cpu else None)
 
+# %% ../nbs/05_sampling.ipynb #b90575ed
+class Int8Linear(nn.Module):
+    "A `Linear` layer whose weight is stored as int8, one scale per output row; it computes in bfloat16"
+    def __init__(self, linear:nn.Linear):
+        super().__init__()
+        w = linear.weight.detach().float()
+        # the row's largest weight becomes +-127; the kernel takes the scale in bfloat16, so it is rounded first
+        scale = (w.abs().amax(dim=1).clamp(min=1e-8) / 127).bfloat16()
+        self.register_buffer('weight', torch.round(w / scale.float()[:, None]).clamp(-127, 127).to(torch.int8))
+        self.register_buffer('scale', scale)
+        self.register_buffer('bias', None if linear.bias is None else linear.bias.detach().bfloat16())
+
+    def forward(self, x:Tensor) -> Tensor:
+        if x.is_cpu:  # PyTorch's kernel, which reads the int8 weights directly (CPU only)
+            y = torch.ops.aten._weight_int8pack_mm(x.reshape(-1, x.shape[-1]).contiguous(), self.weight, self.scale)
+            y = y.view(*x.shape[:-1], -1)
+        else: y = F.linear(x, self.weight.to(x.dtype)) * self.scale  # elsewhere: the same product, spelled out
+        return y if self.bias is None else y + self.bias
+
+# %% ../nbs/05_sampling.ipynb #05168360
+def quantize_int8(
+    model:nn.Module,  # a GPT; changed in place
+) -> nn.Module:
+    "`model` in bfloat16 for decoding, with every `Linear` replaced by an `Int8Linear`"
+    model.to(torch.bfloat16)
+    for module in list(model.modules()):
+        for name, child in module.named_children():
+            if isinstance(child, nn.Linear): setattr(module, name, Int8Linear(child))
+    return model.eval()
+
 # %% ../nbs/05_sampling.ipynb #96250b49
 def _pending_stop(
     seq:str|list,  # text, or token ids
@@ -270,20 +302,22 @@ def generate_text(
     "The continuation of `prompt`, as text"
     return ''.join(stream(model, tokenizer, prompt, max_new_tokens, **kwargs))
 
-# %% ../nbs/05_sampling.ipynb #ccb797cc
+# %% ../nbs/05_sampling.ipynb #1769d5c4
 def load_checked(
     ckpt:str|None=None,            # checkpoint written by picogpt_train, e.g. checkpoints/char/best.pt
     device:str='auto',             # auto, cpu, cuda, cuda:N or mps
     mode:str|None=None,            # the original picoGPT's `--mode`; if given, it must be the checkpoint's
     tokenizer_path:str|None=None,  # the original `--tokenizer_path`; if given, it must hold the checkpoint's tokenizer
     vocab_path:str|None=None,      # the original `--vocab_path` (char level): the same as tokenizer_path
-    dtype:str='float32',           # float32, or bfloat16: half the memory
+    dtype:str='float32',           # float32; bfloat16, half the memory; or int8 weights (`quantize_int8`), faster on a CPU
 ) -> tuple:
     "The model and tokenizer in `ckpt`, after checking the original picoGPT's flags against them"
     if not ckpt: raise ValueError("`ckpt` is required: give a checkpoint written by picogpt_train, e.g. checkpoints/char/best.pt")
     if mode not in (None, 'char', 'token'): raise ValueError(f"`mode` must be char or token, got {mode!r}")
     if tokenizer_path and vocab_path and tokenizer_path != vocab_path: raise ValueError("give `tokenizer_path` or `vocab_path`, not both")
-    model, tokenizer = load_model(ckpt, device, dtype)
+    if dtype not in ('float32', 'bfloat16', 'int8'): raise ValueError(f"`dtype` must be float32, bfloat16 or int8, got {dtype!r}")
+    model, tokenizer = load_model(ckpt, device, 'bfloat16' if dtype == 'int8' else dtype)
+    if dtype == 'int8': quantize_int8(model)
     if mode and mode != tokenizer.mode:
         raise ValueError(f"`mode={mode}` does not match {ckpt}, a {tokenizer.mode}-level model: leave `mode` out, the checkpoint knows it")
     path = tokenizer_path or vocab_path
