@@ -115,7 +115,7 @@ def load_weights(
                           strict=False)
     return skipped
 
-# %% ../nbs/04_training.ipynb #5833c6fe
+# %% ../nbs/04_training.ipynb #1c8e057d
 def weights_finite(model:nn.Module) -> bool:
     "True if no parameter holds a NaN or an infinity (one host sync)"
     return bool(torch.stack([p.isfinite().all() for p in model.parameters()]).all())
@@ -137,7 +137,9 @@ def load_model(
     dtype:str='float32',              # float32, or bfloat16: weights half the size, so decoding reads half the bytes
 ) -> tuple:
     "The GPT (in eval mode, on `device`, in `dtype`) and the tokenizer stored in a checkpoint"
-    if dtype not in ('float32', 'bfloat16'): raise ValueError(f"`dtype` to sample in must be float32 or bfloat16, got {dtype!r}")
+    if dtype not in ('float32', 'bfloat16'):
+        raise ValueError(f"`dtype` to sample in must be float32 or bfloat16, got {dtype!r}"
+                         + (": for int8 weights, load in bfloat16 and pass the model to `quantize_int8` (chapter 5)" if dtype == 'int8' else ''))
     ckpt = load_checkpoint(ckpt_path)
     tokenizer = checkpoint_tokenizer(ckpt, ckpt_path)
     model = model_from_checkpoint(ckpt, ckpt_path)
