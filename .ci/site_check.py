@@ -25,7 +25,7 @@ from nbdev.serve import proc_nbs
 # The definitions each chapter builds, whose source a reader must be able to see on its page
 TAUGHT = {
     '00_tokenizers': ['BaseTokenizer', 'CharTokenizer', 'WordTokenizer', 'BPETokenizer', 'tokenizer_from_json', 'load_tokenizer'],
-    '01_attention': ['KVCache', 'CausalSelfAttention'],
+    '01_attention': ['KVCache', 'fused_attention', 'CausalSelfAttention'],
     '02_gpt': ['GPTConfig', 'MLP', 'Block', 'GPT', 'plot_architecture', 'num_params', 'flops_per_token', 'from_pretrained'],
     '03_data': ['text_files', 'read_chunks', 'split_point', 'train_tokenizer', 'prepare', 'load_dataset', 'get_batch',
                 'command', 'as_flags'],
@@ -34,7 +34,7 @@ TAUGHT = {
                     'load_checkpoint', 'load_model', 'run_lock', 'TrainConfig', 'Run', 'start_run', 'evaluate', 'save_state',
                     'train'],
     '05_sampling': ['top_k_filter', 'top_p_filter', 'apply_repetition_penalty', 'sample_next', 'thread_picker', 'iter_tokens', 'generate',
-                    'stream', 'generate_text'],
+                    'compile_decoder', 'Int8Linear', 'quantize_int8', 'stream', 'generate_text'],
     '06_chat': ['turn_text', 'question_text', 'format_chat', 'recent_turns', 'whole_words', 'Chat', 'repl', 'ChatWidget',
                 'passage_turns', 'chat_passages', 'encode_chat', 'prepare_chat', 'quickstart'],
 }
