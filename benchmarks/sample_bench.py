@@ -17,6 +17,7 @@ import time
 import torch
 from fastcore.script import call_parse
 from timing import median, timings
+from picogpt.device import ThreadPicker
 from picogpt.model import GPT, GPTConfig
 from picogpt.sampler import generate, quantize_int8
 
@@ -55,6 +56,20 @@ def matmuls_only(model, repeats:int=50) -> float:
     x = {n: torch.randn(1, n) for n in {w.shape[1] for w in mats}}
     step = lambda: [torch.nn.functional.linear(x[w.shape[1]], w) for w in mats]
     with torch.inference_mode(): return median(timings(step, repeats, 5)) if mats else 0.0
+
+class ModelCallTimer(ThreadPicker):
+    "A fixed thread count that also adds up the seconds of the model calls it makes: prefills (several tokens) and steps (one)"
+    def __init__(self, threads:int):
+        super().__init__(threads)
+        self.seconds, self.calls = {'prefill': 0.0, 'step': 0.0}, {'prefill': 0, 'step': 0}
+
+    def __call__(self, fn, idx, *args, **kwargs):
+        t0 = time.perf_counter()
+        out = super().__call__(fn, idx, *args, **kwargs)
+        kind = 'prefill' if idx.size(1) > 1 else 'step'
+        self.seconds[kind] += time.perf_counter() - t0
+        self.calls[kind] += 1
+        return out
 
 def read_bandwidth(nbytes:int, seconds:float=1.0) -> float:
     "Bytes per second at which this process reads a buffer of `nbytes`: the best of repeated sums"
@@ -148,6 +163,15 @@ def main(
         print(f"picogpt's float32 decoding reaches {n / t_cache / ceiling:.2f} of the memory-bound ceiling "
               f"({n / t_comp / ceiling:.2f} compiled); a step takes {t_cache / n * 1e3:.2f} ms ({t_comp / n * 1e3:.2f} ms compiled), "
               f"of which its matrix-vector products alone take {t_mm * 1e3:.2f} ms")
+        timer = ModelCallTimer(n_threads)
+        t0 = time.perf_counter()
+        generate(model, idx, n, temperature=0, threads=timer, compile=True)
+        t_all, (t_pre, t_step), (n_pre, n_step) = time.perf_counter() - t0, timer.seconds.values(), timer.calls.values()
+        ms = lambda secs: f"{secs / n * 1e3:.2f} ms"
+        print(f"where a compiled run's {ms(t_all)} per token go (one more run, timed call by call): {ms(t_step)} in the "
+              f"{n_step} one-token steps (matrix-vector products {t_mm * 1e3:.2f} ms, the rest attention, norms and the call "
+              f"into the compiled graph), {ms(t_pre)} in {n_pre} prefills of the window (the prompt, then each jump), "
+              f"{ms(t_all - t_step - t_pre)} in the sampling loop around them")
     print(f"compiled vs uncompiled step: {t_cache / t_comp:.2f}x, after a first run of {t_compile:.1f} s that compiles "
           f"(greedy tokens {'the same' if torch.equal(compiled, greedy) else 'differ'})")
     print(f"cache vs recompute: {t_full / t_cache:.1f}x")
