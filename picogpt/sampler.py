@@ -326,7 +326,7 @@ def load_checked(
                          "the checkpoint carries its tokenizer")
     return model, tokenizer
 
-# %% ../nbs/05_sampling.ipynb #1ddef38a
+# %% ../nbs/05_sampling.ipynb #f2d97449
 def cli_text(
     tokenizer,  # the model's tokenizer
     text:str,   # text from the command line
@@ -334,7 +334,9 @@ def cli_text(
     "`text` for the model: `\\n` means a newline, unknown characters get stand-ins (with a note on stderr)"
     text = text.replace('\\n', '\n')
     fixed = tokenizer.normalize(text)
-    if fixed != text: print(f"note: replaced characters the model does not know: {fixed!r}", file=sys.stderr)
+    if fixed != text:
+        unknown = dict.fromkeys(c for c in text if c not in fixed)  # stand-ins are known characters
+        print(f"note: the model's vocabulary lacks {', '.join(map(repr, unknown))}; it reads {fixed!r}", file=sys.stderr)
     return fixed
 
 # %% ../nbs/05_sampling.ipynb #fbe4b74c
