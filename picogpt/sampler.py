@@ -5,11 +5,10 @@
 # %% auto #0
 __all__ = ['top_k_filter', 'top_p_filter', 'apply_repetition_penalty', 'sample_next', 'check_sampling_args', 'thread_picker',
            'iter_tokens', 'stop_sequences', 'generate', 'compile_decoder', 'Int8Linear', 'quantize_int8', 'stream',
-           'ScriptedLM', 'generate_text', 'load_checked', 'cli_text', 'write_samples', 'sample_cli', 'smoke_cpu',
-           'smoke_train', 'smoke_cli']
+           'ScriptedLM', 'generate_text', 'load_checked', 'cli_text', 'write_samples', 'sample_cli']
 
-# %% ../nbs/05_sampling.ipynb #a0565217
-import math, sys, tempfile
+# %% ../nbs/05_sampling.ipynb #8ef735ff
+import math, sys
 from collections.abc import Iterator
 from contextlib import closing
 
@@ -19,11 +18,9 @@ import torch.nn.functional as F
 from fastcore.meta import delegates
 
 from .tokenizers import load_tokenizer
-from .model import GPT, GPTConfig
-from .data import prepare, text_files, train_tokenizer
-from .checkpoint import load_model, read_metrics
+from .model import GPTConfig
+from .checkpoint import load_model
 from .device import ThreadPicker
-from .train import train
 from .cli import command, run_module, split_kwargs
 
 # %% ../nbs/05_sampling.ipynb #159b1ce4
@@ -373,66 +370,6 @@ def sample_cli(
     "Continue a prompt with a trained GPT, streaming the text to stdout (`picogpt_sample`)"
     model, tokenizer = load_checked(**split_kwargs(load_checked, kwargs))
     write_samples(model, tokenizer, cli_text(tokenizer, prompt), **kwargs)
-
-# %% ../nbs/05_sampling.ipynb #957e6699
-def smoke_cpu(
-    text_path='data/philosophy.txt', # corpus that defines the characters
-    prompt:str='What is virtue?\n',  # prompt to continue
-    max_new_tokens:int=100,          # characters to generate
-) -> str:
-    "Random-weights GPT on the CPU: build, encode, generate; returns the prompt and its continuation"
-    tokenizer = train_tokenizer('char', text_files(text_path))  # reads the corpus in chunks
-    torch.manual_seed(0)
-    model = GPT(GPTConfig(vocab_size=tokenizer.vocab_size, block_size=64, n_layer=2, n_head=2, n_embd=64))
-    prompt = tokenizer.normalize(prompt)
-    return prompt + generate_text(model, tokenizer, prompt, max_new_tokens, seed=0)
-
-def smoke_train(
-    text_path='data/philosophy.txt',  # corpus, trained on at character level
-    max_iters:int=200,                # optimizer steps
-    resume:str|None=None,             # continue from this checkpoint
-    init_from:str|None=None,          # warm-start from this checkpoint's weights
-    ckpt_dir=None,                    # where checkpoints go (default: the resumed checkpoint's folder, else checkpoints/smoke)
-    device:str='auto',                # auto, cpu, mps or cuda
-    overwrite:bool=False,             # replace the run already in ckpt_dir
-    progress:bool=True,               # print a line per evaluation
-) -> tuple:
-    "Train a tiny GPT for `max_iters` steps; returns the first and the last validation loss of its run"
-    where = dict(ckpt_dir=str(ckpt_dir)) if ckpt_dir else {} if resume else dict(ckpt_dir='checkpoints/smoke')
-    arch = {} if (resume or init_from) else dict(n_layer=2, n_head=2, n_embd=64, block_size=64)
-    with tempfile.TemporaryDirectory() as data_dir:
-        prepare(text_path, data_dir, 'char')
-        res = train(resume=resume, init_from=init_from, overwrite=overwrite, data_dir=data_dir, max_iters=max_iters, batch_size=16,
-                    lr=3e-3, min_lr=3e-4, warmup_iters=min(20, max_iters // 10), eval_interval=max(1, max_iters // 4),
-                    eval_iters=10, device=device, progress=progress, **where, **arch)
-    rows = read_metrics(res['ckpt_dir'])
-    if not rows: raise ValueError(f"the run in {res['ckpt_dir']} has no evaluations yet: give `max_iters` above 0")
-    return rows[0]['val_loss'], rows[-1]['val_loss']
-
-# %% ../nbs/05_sampling.ipynb #31ecfd2f
-@command('picogpt_smoke')
-def smoke_cli(
-    what:str,                             # cpu (random weights, generate) or train (a tiny model whose loss must fall)
-    text_path:str='data/philosophy.txt',  # corpus
-    prompt:str='What is virtue?\\n',      # cpu: prompt to continue (\n means a newline)
-    max_iters:int=200,                    # train: optimizer steps
-    iters:int=None,                       # train: the same as --max_iters (the original picoGPT's name)
-    resume:str=None,                      # train: checkpoint to continue, e.g. checkpoints/smoke/latest.pt
-    init_from:str=None,                   # train: checkpoint to warm-start from
-    ckpt_dir:str=None,                    # train: where checkpoints go (default: the resumed one's folder, else checkpoints/smoke)
-    device:str='auto',                    # train: auto, cpu, cuda or mps
-    overwrite:bool=False,                 # train: replace the run already in --ckpt_dir
-):
-    "Quick checks that picogpt works: `picogpt_smoke cpu` or `picogpt_smoke train`"
-    if what == 'cpu':
-        print(smoke_cpu(text_path, prompt.replace('\\n', '\n')))
-        print("cpu smoke test: ok")
-    elif what == 'train':
-        first, last = smoke_train(text_path, max_iters if iters is None else iters, resume, init_from, ckpt_dir, device, overwrite)
-        print(f"train smoke test: validation loss {first:.4f} -> {last:.4f}")
-        if not last < first: raise ValueError(f"the loss did not fall ({first:.4f} -> {last:.4f})")
-        print("train smoke test: ok")
-    else: raise ValueError(f"unknown smoke test {what!r}: use cpu or train")
 
 # %% ../nbs/05_sampling.ipynb #7e380016
 if __name__ == '__main__': run_module(sample_cli)
