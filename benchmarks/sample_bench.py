@@ -166,11 +166,11 @@ def main(
         timer = ModelCallTimer(n_threads)
         t0 = time.perf_counter()
         generate(model, idx, n, temperature=0, threads=timer, compile=True)
-        t_all, (t_pre, t_step), (n_pre, n_step) = time.perf_counter() - t0, timer.seconds.values(), timer.calls.values()
+        t_all, t_pre, t_step = time.perf_counter() - t0, timer.seconds['prefill'], timer.seconds['step']
         ms = lambda secs: f"{secs / n * 1e3:.2f} ms"
         print(f"where a compiled run's {ms(t_all)} per token go (one more run, timed call by call): {ms(t_step)} in the "
-              f"{n_step} one-token steps (matrix-vector products {t_mm * 1e3:.2f} ms, the rest attention, norms and the call "
-              f"into the compiled graph), {ms(t_pre)} in {n_pre} prefills of the window (the prompt, then each jump), "
+              f"{timer.calls['step']} one-token steps (matrix-vector products {t_mm * 1e3:.2f} ms, the rest attention, norms and the call "
+              f"into the compiled graph), {ms(t_pre)} in {timer.calls['prefill']} prefills of the window (the prompt, then each jump), "
               f"{ms(t_all - t_step - t_pre)} in the sampling loop around them")
     print(f"compiled vs uncompiled step: {t_cache / t_comp:.2f}x, after a first run of {t_compile:.1f} s that compiles "
           f"(greedy tokens {'the same' if torch.equal(compiled, greedy) else 'differ'})")
