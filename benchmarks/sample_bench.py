@@ -13,13 +13,13 @@ every matrix, bias and norm, and one row of each embedding table. (The KV cache 
 bytes per token as the context grows; the ceiling leaves it out.) Weights in int8 (`quantize_int8`) are a
 quarter of the bytes, so their own ceiling is about four times higher; the benchmark prints both.
 """
-import time
+import copy, time
 import torch
 from fastcore.script import call_parse
 from timing import median, timings
 from picogpt.device import ThreadPicker
 from picogpt.model import GPT, GPTConfig
-from picogpt.sampler import generate, quantize_int8
+from picogpt.sampler import Int8Linear, generate, quantize_int8
 
 def med_time(fn, repeats:int, device, warmup:int=1) -> float:
     "Median wall time of `repeats` calls of `fn`, after `warmup` calls"
@@ -41,6 +41,10 @@ def hf_generate(model, idx, n:int):
 
 def line(name, n, secs, ceiling=None):
     print(f"{name:<48} {n} tokens in {secs:6.2f} s = {n/secs:8.1f} tokens/s" + (f" = {n / secs / ceiling:.2f} of the ceiling" if ceiling else ''))
+
+def prefill_ms(model, idx, repeats:int=7) -> float:
+    "Milliseconds of one prefill of `idx` into fresh caches (what each jump of the window costs): the median of `repeats`"
+    with torch.inference_mode(): return 1e3 * med_time(lambda: model(idx, caches=model.new_caches(), last=True), repeats, idx.device)
 
 def weight_bytes(model) -> int:
     "Bytes of weights one decoding step reads: every matrix, bias and norm, and one row of each embedding table"
@@ -158,6 +162,13 @@ def main(
         print(f"int8 vs float32 weights: {t_cache / t_q8:.2f}x the speed, {t_comp / t_q8c:.2f}x compiled; greedy tokens agree "
               f"for the first {agree} of {n}; {q8_bytes / 1e6:.1f} MB per token, whose own ceiling is {own:.1f} tokens/s: "
               f"{n / t_q8 / own:.2f} of it, {n / t_q8c / own:.2f} compiled")
+        window = torch.randint(0, vocab_size, (1, block_size // 2 + 1), device=device)
+        kernel_only = copy.deepcopy(q8)
+        for m in kernel_only.modules():
+            if isinstance(m, Int8Linear): m.kernel_rows = window.size(1)  # every row through the int8 kernel
+        print(f"a prefill of {window.size(1)} tokens (each jump of the window): {prefill_ms(model, window):.1f} ms in float32, "
+              f"{prefill_ms(q8, window):.1f} ms with int8 weights ({prefill_ms(kernel_only, window):.1f} ms if the int8 kernel "
+              f"multiplied every row)")
     if ceiling:
         t_mm = matmuls_only(model)
         print(f"picogpt's float32 decoding reaches {n / t_cache / ceiling:.2f} of the memory-bound ceiling "
@@ -170,7 +181,7 @@ def main(
         ms = lambda secs: f"{secs / n * 1e3:.2f} ms"
         print(f"where a compiled run's {ms(t_all)} per token go (one more run, timed call by call): {ms(t_step)} in the "
               f"{timer.calls['step']} one-token steps (matrix-vector products {t_mm * 1e3:.2f} ms, the rest attention, norms and the call "
-              f"into the compiled graph), {ms(t_pre)} in {timer.calls['prefill']} prefills of the window (the prompt, then each jump), "
+              f"into the compiled graph), {ms(t_pre)} in {timer.calls['prefill']} prefill{'s' * (timer.calls['prefill'] != 1)} of the window (the prompt, then each jump), "
               f"{ms(t_all - t_step - t_pre)} in the sampling loop around them")
     print(f"compiled vs uncompiled step: {t_cache / t_comp:.2f}x, after a first run of {t_compile:.1f} s that compiles "
           f"(greedy tokens {'the same' if torch.equal(compiled, greedy) else 'differ'})")

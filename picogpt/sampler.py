@@ -188,9 +188,10 @@ def compile_decoder(
     cpu = next(model.parameters()).device.type == 'cpu'
     return torch.compile(model, dynamic=True, options=dict(cpp_wrapper=True) if cpu else None)
 
-# %% ../nbs/05_sampling.ipynb #b90575ed
+# %% ../nbs/05_sampling.ipynb #b36ac52c
 class Int8Linear(nn.Module):
-    "A `Linear` layer whose weight is stored as int8, one scale per output row; it computes in bfloat16"
+    "A `Linear` layer whose weight is stored as int8, one scale per output row; it takes and returns bfloat16"
+    kernel_rows = 16  # up to this many rows (a decoding step has one per sequence) the CPU kernel is faster
     def __init__(self, linear:nn.Linear):
         super().__init__()
         w = linear.weight.detach().float()
@@ -201,10 +202,13 @@ class Int8Linear(nn.Module):
         self.register_buffer('bias', None if linear.bias is None else linear.bias.detach().bfloat16())
 
     def forward(self, x:Tensor) -> Tensor:
-        if x.is_cpu:  # PyTorch's kernel, which reads the int8 weights directly (CPU only)
+        rows = x.numel() // x.shape[-1]
+        if x.is_cpu and rows <= self.kernel_rows:  # PyTorch's kernel, which reads the int8 weights directly (CPU only)
             y = torch.ops.aten._weight_int8pack_mm(x.reshape(-1, x.shape[-1]).contiguous(), self.weight, self.scale)
             y = y.view(*x.shape[:-1], -1)
-        else: y = F.linear(x, self.weight.to(x.dtype)) * self.scale  # elsewhere: the same product, spelled out
+        elif x.is_cpu:  # a prefill: many rows make the work arithmetic, and every CPU multiplies float32 fast
+            y = (F.linear(x.float(), self.weight.float()) * self.scale.float()).to(x.dtype)
+        else: y = F.linear(x, self.weight.to(x.dtype)) * self.scale  # elsewhere: the same product, in bfloat16
         return y if self.bias is None else y + self.bias
 
 # %% ../nbs/05_sampling.ipynb #05168360
