@@ -3,7 +3,8 @@
     python benchmarks/sample_bench.py             # as quoted in chapters 5 and the README: one thread
     python benchmarks/sample_bench.py --help      # model shape, token counts, device, threads
 
-Random weights, batch 1, greedy decoding. Each timing is the median of `--repeats` runs after a warm-up run.
+Random weights, batch 1, greedy decoding. Each timing is the median of `--repeats` runs after a warm-up run; the
+runs that are compared take turns, so that a slow spell of the machine slows them alike.
 
 At batch 1 every new token reads every weight once, and does two floating-point operations per weight read:
 far too few to keep a CPU core's arithmetic busy, so the speed limit is how fast the weights stream in from
@@ -16,7 +17,7 @@ quarter of the bytes, so their own ceiling is about four times higher; the bench
 import copy, time
 import torch
 from fastcore.script import call_parse
-from timing import median, timings
+from timing import interleaved, median, timings
 from picogpt.device import ThreadPicker
 from picogpt.model import GPT, GPTConfig
 from picogpt.sampler import Int8Linear, generate, quantize_int8
@@ -117,44 +118,44 @@ def main(
     ceiling = read_bandwidth(nbytes) / nbytes if device == 'cpu' else None
     if ceiling: print(f"memory-bound ceiling: {nbytes / 1e6:.1f} MB of float32 weights per token at "
                       f"{ceiling * nbytes / 1e9:.1f} GB/s = {ceiling:.1f} tokens/s")
-    t_cache = med_time(lambda: run(n, True), repeats, device)
-    line("picogpt, KV cache:", n, t_cache, ceiling)
     greedy = run(n, True)  # the tokens the other float32 and bfloat16 runs are compared with
     t0 = time.perf_counter()
-    compiled = run(n, True, compile=True)  # the warm-up run: compiles
+    compiled = run(n, True, compile=True)  # the first compiled run compiles
     t_compile = time.perf_counter() - t0
-    t_comp = med_time(lambda: run(n, True, compile=True), repeats, device, warmup=0)
-    line("picogpt, KV cache, compiled step:", n, t_comp, ceiling)
-    t_full = med_time(lambda: run(n, False), 1, device, warmup=0)  # slow, and the cached runs warmed everything up
-    line("picogpt, full recompute of the window:", n, t_full)
 
     # HF's context can't slide: it needs n_positions >= prompt + new tokens, so over 500 new tokens it attends to
     # up to 508 positions while picogpt's window stays <= 256. The second comparison keeps both within 256
     # positions, where they do the same work token for token.
-    hf_long = hf_gpt2(cfg, prompt_len + n, device)
-    t_hf = med_time(lambda: hf_generate(hf_long, idx, n), repeats, device)
-    line(f"transformers GPT-2 generate (n_positions {prompt_len + n}):", n, t_hf)
-    t_cache_short = med_time(lambda: run(short, True), repeats, device)
-    t_comp_short = med_time(lambda: run(short, True, compile=True), repeats, device)
-    hf_short = hf_gpt2(cfg, block_size, device)
-    t_hf_short = med_time(lambda: hf_generate(hf_short, idx, short), repeats, device)
-    line("picogpt, KV cache, no sliding:", short, t_cache_short)
-    line("picogpt, KV cache, compiled step, no sliding:", short, t_comp_short)
-    line(f"transformers GPT-2 generate (n_positions {block_size}):", short, t_hf_short)
-
+    hf_long, hf_short = hf_gpt2(cfg, prompt_len + n, device), hf_gpt2(cfg, block_size, device)
+    long = {'cache': lambda: run(n, True), 'compiled': lambda: run(n, True, compile=True),
+            'hf': lambda: hf_generate(hf_long, idx, n)}
     if device == 'cpu':  # bfloat16 weights: half the bytes per token (float32 logits, as `iter_tokens` samples them)
         bf16 = GPT(cfg).eval()
         bf16.load_state_dict(model.state_dict())
         bf16.to(torch.bfloat16)
-        t_bf16 = med_time(lambda: run(n, True, bf16), repeats, device)
-        line("picogpt, KV cache, bfloat16 weights:", n, t_bf16, ceiling)
+        q8 = quantize_int8(copy.deepcopy(bf16))  # a copy of the bfloat16 model, its matrices int8
+        long |= {'bf16': lambda: run(n, True, bf16), 'int8': lambda: run(n, True, q8),
+                 'int8 compiled': lambda: run(n, True, q8, compile=True)}
+    t = interleaved(long, repeats, device=device)
+    t_cache, t_comp, t_hf = t['cache'], t['compiled'], t['hf']
+    ts = interleaved({'cache': lambda: run(short, True), 'compiled': lambda: run(short, True, compile=True),
+                     'hf': lambda: hf_generate(hf_short, idx, short)}, repeats, device=device)
+    t_full = median(timings(lambda: run(n, False), 1, 0, device))  # slow, and the cached runs warmed everything up
+
+    line("picogpt, KV cache:", n, t_cache, ceiling)
+    line("picogpt, KV cache, compiled step:", n, t_comp, ceiling)
+    line("picogpt, full recompute of the window:", n, t_full)
+    line(f"transformers GPT-2 generate (n_positions {prompt_len + n}):", n, t_hf)
+    line("picogpt, KV cache, no sliding:", short, ts['cache'])
+    line("picogpt, KV cache, compiled step, no sliding:", short, ts['compiled'])
+    line(f"transformers GPT-2 generate (n_positions {block_size}):", short, ts['hf'])
+    if device == 'cpu':
+        line("picogpt, KV cache, bfloat16 weights:", n, t['bf16'], ceiling)
         same = torch.equal(greedy, run(n, True, bf16))
-        print(f"bfloat16 vs float32 weights: {t_cache / t_bf16:.2f}x the speed; greedy tokens {'the same' if same else 'differ'} "
+        print(f"bfloat16 vs float32 weights: {t_cache / t['bf16']:.2f}x the speed; greedy tokens {'the same' if same else 'differ'} "
               f"(random weights; chapter 5 compares a trained model's)")
-        q8 = quantize_int8(bf16)  # the bfloat16 copy, its matrices now int8
-        t_q8 = med_time(lambda: run(n, True, q8), repeats, device)
+        t_q8, t_q8c = t['int8'], t['int8 compiled']
         line("picogpt, KV cache, int8 weights:", n, t_q8, ceiling)
-        t_q8c = med_time(lambda: run(n, True, q8, compile=True), repeats, device)
         line("picogpt, KV cache, int8 weights, compiled step:", n, t_q8c, ceiling)
         agree = int((greedy == run(n, True, q8))[0, prompt_len:].cumprod(0).sum())
         q8_bytes = weight_bytes(q8)
@@ -189,4 +190,4 @@ def main(
     print(f"picogpt vs transformers, {n} new tokens (picogpt's window slides at {block_size}, "
           f"HF attends to all {prompt_len + n} positions): {t_hf / t_cache:.2f}x, compiled {t_hf / t_comp:.2f}x")
     print(f"picogpt vs transformers, {short} new tokens (both within {block_size} positions, same work): "
-          f"{t_hf_short / t_cache_short:.2f}x, compiled {t_hf_short / t_comp_short:.2f}x")
+          f"{ts['hf'] / ts['cache']:.2f}x, compiled {ts['hf'] / ts['compiled']:.2f}x")

@@ -30,3 +30,16 @@ def timings(
     return out
 
 def median(xs:list[float]) -> float: return statistics.median(xs)
+
+def interleaved(
+    fns:dict,        # name -> the work to time, called with no arguments
+    repeats:int=5,   # timed calls of each
+    warmup:int=1,    # untimed calls of each first
+    device=None,     # an accelerator to wait for after each call
+) -> dict:
+    "Median seconds of each of `fns`, timed in turns, each going first in turn: a slow spell of the machine slows them alike"
+    for fn in fns.values(): timings(fn, 0, warmup, device)
+    names, times = list(fns), {name: [] for name in fns}
+    for r in range(repeats):
+        for name in names[r % len(names):] + names[:r % len(names)]: times[name] += timings(fns[name], 1, 0, device)
+    return {name: median(ts) for name, ts in times.items()}
