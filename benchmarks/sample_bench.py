@@ -130,9 +130,7 @@ def main(
     long = {'cache': lambda: run(n, True), 'compiled': lambda: run(n, True, compile=True),
             'hf': lambda: hf_generate(hf_long, idx, n)}
     if device == 'cpu':  # bfloat16 weights: half the bytes per token (float32 logits, as `iter_tokens` samples them)
-        bf16 = GPT(cfg).eval()
-        bf16.load_state_dict(model.state_dict())
-        bf16.to(torch.bfloat16)
+        bf16 = copy.deepcopy(model).to(torch.bfloat16)
         q8 = quantize_int8(copy.deepcopy(bf16))  # a copy of the bfloat16 model, its matrices int8
         long |= {'bf16': lambda: run(n, True, bf16), 'int8': lambda: run(n, True, q8),
                  'int8 compiled': lambda: run(n, True, q8, compile=True)}

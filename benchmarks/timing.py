@@ -31,6 +31,13 @@ def timings(
 
 def median(xs:list[float]) -> float: return statistics.median(xs)
 
+def in_turn(
+    names:list,  # what takes turns
+    r:int,       # the round
+) -> list:
+    "`names` starting from the `r`-th, wrapping round: over rounds, each goes first in turn"
+    return names[r % len(names):] + names[:r % len(names)]
+
 def interleaved(
     fns:dict,        # name -> the work to time, called with no arguments
     repeats:int=5,   # timed calls of each
@@ -41,5 +48,5 @@ def interleaved(
     for fn in fns.values(): timings(fn, 0, warmup, device)
     names, times = list(fns), {name: [] for name in fns}
     for r in range(repeats):
-        for name in names[r % len(names):] + names[:r % len(names)]: times[name] += timings(fns[name], 1, 0, device)
+        for name in in_turn(names, r): times[name] += timings(fns[name], 1, 0, device)
     return {name: median(ts) for name, ts in times.items()}

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from fastcore.script import call_parse
-from timing import median, sync, timings
+from timing import in_turn, median, sync, timings
 from picogpt.data import get_batch
 from picogpt.model import GPT, GPTConfig
 from picogpt.device import DTYPES, autocast_context, pick_device
@@ -125,7 +125,7 @@ def side_by_side(path:str, text:str, steps:int, lr:float=1e-3, batch_size:int=12
         x, y = get_batch(train, BABY['block_size'], batch_size, 'cpu', gen)
         for _, opt, _ in runs.values():
             for group in opt.param_groups: group['lr'] = get_lr(it, lr, lr / 10, 100, steps)
-        for name in names[it % len(names):] + names[:it % len(names)]:  # each model goes first in turn
+        for name in in_turn(names, it):
             t0 = time.perf_counter()
             runs[name][2](x, y)
             times[name].append(time.perf_counter() - t0)
