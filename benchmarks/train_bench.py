@@ -18,6 +18,13 @@ clipping, AdamW from its `configure_optimizers`. picogpt trains twice, in float3
 bfloat16 autocast (`--dtype bfloat16`, which CPUs with bfloat16 matrix units run faster). All three see the
 same batches at the same learning rates, their steps interleaved (each going first in turn), and are then
 scored on the same validation tokens, in float32: the last 10% of the text, in whole windows.
+
+On CUDA, `--nanogpt` compares GPT-2 small instead (12 layers, 768 wide, block 1024, vocabulary 50304, no
+biases, dropout 0, batch 12: nanoGPT's `train.py` defaults), both models on the same random batches, their
+steps interleaved, in `--dtype` and compiled with `--compile`. Both MFUs use the FLOPs count of nanoGPT's
+`estimate_mfu` and the peak measured here, not the A100's 312 TFLOP/s that `estimate_mfu` divides by.
+
+    python benchmarks/train_bench.py --device cuda --dtype bfloat16 --compile --nanogpt ../nanoGPT/model.py
 """
 import contextlib, importlib.util, io, time
 from pathlib import Path
@@ -30,10 +37,12 @@ from picogpt.model import GPT, GPTConfig
 from picogpt.device import DTYPES, autocast_context, pick_device
 from picogpt.train import configure_optimizer, get_lr, train_step
 
+GPT2_SMALL = dict(n_layer=12, n_head=12, n_embd=768, block_size=1024, vocab_size=50304, dropout=0.0, bias=False)  # nanoGPT's train.py defaults
 MODELS = [  # name, GPTConfig fields, batch size
-    ('4 layers, 128 wide, block 64', dict(n_layer=4, n_head=4, n_embd=128, block_size=64), 12),
-    ('6 layers, 384 wide, block 256', dict(n_layer=6, n_head=6, n_embd=384, block_size=256), 12),
+    ('4 layers, 128 wide, block 64', dict(n_layer=4, n_head=4, n_embd=128, block_size=64, vocab_size=65), 12),
+    ('6 layers, 384 wide, block 256', dict(n_layer=6, n_head=6, n_embd=384, block_size=256, vocab_size=65), 12),
 ]
+GPU_MODELS = MODELS + [('GPT-2 small (12 layers, 768 wide)', GPT2_SMALL, 12)]  # a CPU would take minutes a step
 
 
 def matmul_peak(device, dtype, n=2048, seconds=1.0) -> float:
@@ -53,12 +62,12 @@ def matmul_peak(device, dtype, n=2048, seconds=1.0) -> float:
 def bench(cfg:dict, batch_size:int, device, dtype:str, compile:bool, steps:int, warmup:int) -> dict:
     "Tokens per second and model FLOP/s of the training step for one model"
     torch.manual_seed(0)
-    model = GPT(GPTConfig(vocab_size=65, **cfg)).to(device)
+    model = GPT(GPTConfig(**cfg)).to(device)
     optimizer = configure_optimizer(model, device_type=device.type)
     net = torch.compile(model) if compile else model
     scaler = torch.amp.GradScaler('cuda') if dtype == 'float16' else None
     ctx = autocast_context(device, dtype)
-    x = torch.randint(65, (batch_size, cfg['block_size']), device=device)
+    x = torch.randint(cfg['vocab_size'], (batch_size, cfg['block_size']), device=device)
     y = torch.roll(x, -1, dims=1)
     step = lambda: train_step(net, optimizer, lambda: (x, y), grad_accum=1, grad_clip=1.0, ctx=ctx, scaler=scaler)
     dt = median(timings(step, steps, warmup, device))  # robust to the odd step slowed by other processes
@@ -91,21 +100,21 @@ def val_loss(model, val:np.ndarray, block_size:int, batch_size:int=64) -> float:
     return total / n
 
 
-def nanogpt_model(path:str, vocab_size:int, lr:float):
-    "nanoGPT's GPT and its optimizer, from the file of its model definition"
+def nanogpt_model(path:str, cfg:dict, lr:float, betas:tuple=(0.9, 0.99), device=torch.device('cpu')):
+    "nanoGPT's GPT with the fields `cfg` on `device`, and its optimizer, from the file of its model definition"
     spec = importlib.util.spec_from_file_location('nanogpt_model', path)
     ng = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(ng)
     with contextlib.redirect_stdout(io.StringIO()):  # it prints its parameter counts
-        model = ng.GPT(ng.GPTConfig(vocab_size=vocab_size, **BABY))
-        return model, model.configure_optimizers(0.1, lr, (0.9, 0.99), 'cpu')
+        model = ng.GPT(ng.GPTConfig(**cfg)).to(device)
+        return model, model.configure_optimizers(0.1, lr, betas, device.type)
 
 
 def side_by_side(path:str, text:str, steps:int, lr:float=1e-3, batch_size:int=12):
     "Train nanoGPT and picogpt (float32, and bfloat16 autocast) on the same batches, steps interleaved; print speeds and validation losses"
     train, val, vocab_size = char_splits(text)
     torch.manual_seed(0)
-    ng_model, ng_opt = nanogpt_model(path, vocab_size, lr)
+    ng_model, ng_opt = nanogpt_model(path, BABY | dict(vocab_size=vocab_size), lr)
     def ng_step(x, y):
         _, loss = ng_model(x, y)
         loss.backward()
@@ -138,6 +147,43 @@ def side_by_side(path:str, text:str, steps:int, lr:float=1e-3, batch_size:int=12
               f"{val_loss(model, val, BABY['block_size']):>9.4f} {sum(times['nanoGPT']) / sum(times[name]):>21.3f}x")
 
 
+def gpt2_side_by_side(path:str, device, dtype:str, compile:bool, peak:float, steps:int=30, warmup:int=5,
+                      batch_size:int=12, cfg:dict=GPT2_SMALL):
+    "Train nanoGPT's and picogpt's GPT-2 small on the same random batches, steps interleaved; print ms/step, tokens/s and MFU"
+    ctx = autocast_context(device, dtype)
+    torch.manual_seed(0)
+    ng_model, ng_opt = nanogpt_model(path, cfg, 6e-4, (0.9, 0.95), device)
+    ng_net = torch.compile(ng_model) if compile else ng_model
+    def ng_step(x, y):  # nanoGPT's train.py, with one micro-batch a step
+        with ctx: _, loss = ng_net(x, y)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(ng_model.parameters(), 1.0)
+        ng_opt.step()
+        ng_opt.zero_grad(set_to_none=True)
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(**cfg)).to(device)
+    opt = configure_optimizer(model, 6e-4, 0.1, betas=(0.9, 0.95), device_type=device.type)
+    net = torch.compile(model) if compile else model
+    runs = {'nanoGPT': ng_step, 'picogpt': lambda x, y: train_step(net, opt, lambda: (x, y), grad_clip=1.0, ctx=ctx)}
+    gen = torch.Generator(device=device).manual_seed(1337)
+    draw = lambda: torch.randint(cfg['vocab_size'], (batch_size, cfg['block_size']), device=device, generator=gen)
+    batches = [(draw(), draw()) for _ in range(4)]
+    times = {name: [] for name in runs}
+    for it in range(warmup + steps):
+        x, y = batches[it % len(batches)]
+        for name in in_turn(list(runs), it):
+            t = timings(lambda: runs[name](x, y), 1, 0, device)
+            if it >= warmup: times[name] += t
+    flops = model.flops_per_token()  # nanoGPT's estimate_mfu counts the same 6N + 12*L*H*Q*T
+    print(f"\nside by side: GPT-2 small ({model.num_params() / 1e6:.1f} M parameters), batch {batch_size} x {cfg['block_size']}, "
+          f"{dtype}, compile {compile}, {steps} steps each after {warmup} of warm-up, interleaved, on {device}")
+    print(f"{'':10} {'median ms/step':>15} {'tokens/s':>10} {'TFLOP/s':>8} {'MFU':>6} {'tokens/s over nanoGPT':>22}")
+    for name in runs:
+        tokens_per_s = batch_size * cfg['block_size'] / median(times[name])
+        print(f"{name:10} {median(times[name]) * 1000:>15.1f} {tokens_per_s:>10,.0f} {tokens_per_s * flops / 1e12:>8.1f} "
+              f"{tokens_per_s * flops / peak:>6.1%} {median(times['nanoGPT']) / median(times[name]):>21.3f}x")
+
+
 @call_parse
 def main(
     device:str='auto',     # auto, cpu, cuda or mps
@@ -146,9 +192,9 @@ def main(
     steps:int=5,           # timed steps per model (the median is reported)
     warmup:int=2,          # untimed steps first (3 more with --compile)
     threads:int=0,         # CPU threads (0: PyTorch's default)
-    nanogpt:str=None,      # nanoGPT's model.py, to train side by side with it on the CPU
+    nanogpt:str=None,      # nanoGPT's model.py, to train side by side with it (CPU: its baby config; CUDA: GPT-2 small)
     text:str='data/philosophy.txt',  # characters for the side-by-side run
-    side_steps:int=2000,   # steps of each model in the side-by-side run
+    side_steps:int=2000,   # steps of each model in the CPU's side-by-side run
 ):
     "Training throughput and MFU of picogpt's training step"
     try:
@@ -158,12 +204,14 @@ def main(
     if nanogpt and not Path(nanogpt).is_file(): raise SystemExit(f"error: no file {nanogpt}: give the path of nanoGPT's model.py")
     if threads: torch.set_num_threads(threads)
     torch.manual_seed(0)
-    peak = matmul_peak(dev, dtype)
+    n = 8192 if dev.type == 'cuda' else 2048  # a GPU needs a larger product to reach its peak
+    peak = matmul_peak(dev, dtype, n)
     print(f"device {dev} ({torch.get_num_threads()} threads), dtype {dtype}, compile {compile}, torch {torch.__version__}")
-    print(f"matmul peak (2048x2048 @ 2048x2048, {dtype}): {peak / 1e9:,.1f} GFLOP/s")
+    print(f"matmul peak ({n}x{n} @ {n}x{n}, {dtype}): {peak / 1e9:,.1f} GFLOP/s")
     print(f"{'model':32} {'batch':>5} {'params':>10} {'ms/step':>9} {'tokens/s':>10} {'GFLOP/s':>9} {'MFU':>6}")
-    for name, cfg, batch_size in MODELS:
+    for name, cfg, batch_size in GPU_MODELS if dev.type == 'cuda' else MODELS:
         r = bench(cfg, batch_size, dev, dtype, compile, steps, warmup + 3 * compile)
         print(f"{name:32} {batch_size:>5} {r['params']:>10,} {r['ms_per_step']:>9.1f} {r['tokens_per_s']:>10,.0f} "
               f"{r['flops_per_s'] / 1e9:>9.1f} {r['flops_per_s'] / peak:>6.1%}", flush=True)
-    if nanogpt: side_by_side(nanogpt, text, side_steps)
+    if nanogpt and dev.type == 'cuda': gpt2_side_by_side(nanogpt, dev, dtype, compile, peak)
+    elif nanogpt: side_by_side(nanogpt, text, side_steps)
