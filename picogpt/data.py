@@ -295,7 +295,7 @@ def load_data_tokenizer(
                          f"tokens and fingerprint {want}, the file has {tok.vocab_size} and {tok.fingerprint}; prepare the data again")
     return tok
 
-# %% ../nbs/03_data.ipynb #a5c4d6b5
+# %% ../nbs/03_data.ipynb #fa786f83
 def load_dataset(
     data_dir:str|Path,        # a folder written by `prepare`
     block_size:int,           # the context length of the model that will train on it
@@ -317,7 +317,7 @@ def load_dataset(
     splits = {s: load_split(d, s) for s in ('train', 'val')}
     for s, arr in splits.items():
         if len(arr) < block_size + 1:
-            raise ValueError(f"the {s} split of {d} has {len(arr)} tokens, fewer than block_size + 1 = {block_size + 1}: "
+            raise ValueError(f"the {s} split of {d} has {len(arr)} token{'s' * (len(arr) != 1)}, fewer than block_size + 1 = {block_size + 1}: "
                              "use a smaller `block_size` or a longer text")
     return meta, tokenizer, splits
 
