@@ -2,7 +2,8 @@
 # The benchmarks on a CUDA GPU, in bfloat16 and compiled, as chapters 4 and 5 quote them; run from the repository's root:
 #     bash benchmarks/gpu_bench.sh ../nanoGPT/model.py [folder for the logs]
 # Training: the MFU of picogpt's GPT-2 small beside nanoGPT's (its model.py, given here: nothing is downloaded).
-# Decoding: the KV cache, compiled, bfloat16, against transformers' generate(). Then the smoke training run and
+# Decoding: the KV cache, compiled, bfloat16, against transformers' generate(), and the CUDA-graphs experiment.
+# Then the smoke training run and
 # the quickstart (the README's first command), timed, on the GPU.
 set -u
 nanogpt=${1:?give the path of nanoGPT\'s model.py}
@@ -13,6 +14,7 @@ python3 -c "import torch; print('torch', torch.__version__, torch.cuda.get_devic
 timeout 330 python3 benchmarks/train_bench.py --device cuda --dtype bfloat16 --compile --steps 20 --warmup 3 \
     --nanogpt "$nanogpt" 2>&1 | tee "$out/train_bench_cuda.txt"
 timeout 200 python3 benchmarks/sample_bench.py --device cuda 2>&1 | tee "$out/sample_bench_cuda.txt"
+timeout 150 python3 benchmarks/cuda_graphs_bench.py 2>&1 | tee "$out/cuda_graphs_bench.txt"
 timeout 90 python3 -m picogpt.checks train --device cuda --ckpt_dir /tmp/smoke 2>&1 | tail -4 | tee "$out/smoke_cuda.txt"
 quickstart='import sys; from picogpt.chat import quickstart_cli; sys.argv[1:] = sys.argv[2:]; quickstart_cli()'
 start=$SECONDS
