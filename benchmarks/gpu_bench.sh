@@ -3,8 +3,7 @@
 #     bash benchmarks/gpu_bench.sh ../nanoGPT/model.py [folder for the logs]
 # Training: the MFU of picogpt's GPT-2 small beside nanoGPT's (its model.py, given here: nothing is downloaded).
 # Decoding: the KV cache, compiled, bfloat16, against transformers' generate(), and the CUDA-graphs experiment.
-# Then the smoke training run and
-# the quickstart (the README's first command), timed, on the GPU.
+# Then the smoke training run and the quickstart (the README's first command), timed, on the GPU.
 set -u
 nanogpt=${1:?give the path of nanoGPT\'s model.py}
 out=${2:-.}
