@@ -17,7 +17,7 @@ from fastcore.script import call_parse
 import picogpt.sampler
 from picogpt.model import GPT, GPTConfig
 from picogpt.sampler import compile_decoder, generate
-from timing import median, sync
+from timing import median, sync, timings
 
 def keep_caches(model):
     "Make `model.new_caches` hand out one set of caches, emptied, so that their buffers never move"
@@ -59,13 +59,7 @@ def main(
             out = run()
             sync(device)
             first = time.perf_counter() - t0
-            for _ in range(2): run()
-            secs = []
-            for _ in range(repeats):
-                sync(device)
-                t0 = time.perf_counter()
-                out = run()
-                sync(device)
-                secs.append(time.perf_counter() - t0)
+            secs = timings(run, repeats, 2, device)
+            out = run()  # replayed, as the timed runs were
             print(f"{n} new tokens, {name:12} {n / median(secs):8.1f} tokens/s, first run {first:5.1f} s, "
                   f"greedy tokens {'the same as eager' if torch.equal(out, greedy) else 'differ from eager'}", flush=True)

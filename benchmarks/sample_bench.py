@@ -26,10 +26,6 @@ from picogpt.device import ThreadPicker
 from picogpt.model import GPT, GPTConfig
 from picogpt.sampler import Int8Linear, generate, quantize_int8
 
-def med_time(fn, repeats:int, device, warmup:int=1) -> float:
-    "Median wall time of `repeats` calls of `fn`, after `warmup` calls"
-    return median(timings(fn, repeats, warmup, device))
-
 def hf_gpt2(cfg:GPTConfig, n_positions:int, device):
     "A random-weight transformers GPT-2 with the same shape as `cfg`, dropout off, in eval mode"
     from transformers import GPT2Config, GPT2LMHeadModel
@@ -49,7 +45,7 @@ def line(name, n, secs, ceiling=None):
 
 def prefill_ms(model, idx, repeats:int=7) -> float:
     "Milliseconds of one prefill of `idx` into fresh caches (what each jump of the window costs): the median of `repeats`"
-    with torch.inference_mode(): return 1e3 * med_time(lambda: model(idx, caches=model.new_caches(), last=True), repeats, idx.device)
+    with torch.inference_mode(): return 1e3 * median(timings(lambda: model(idx, caches=model.new_caches(), last=True), repeats, 1, idx.device))
 
 def weight_bytes(model) -> int:
     "Bytes of weights one decoding step reads: every matrix, bias and norm, and one row of each embedding table"

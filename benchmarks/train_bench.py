@@ -26,12 +26,12 @@ steps interleaved, in `--dtype` and compiled with `--compile`. Both MFUs use the
 
     python benchmarks/train_bench.py --device cuda --dtype bfloat16 --compile --nanogpt ../nanoGPT/model.py
 """
-import contextlib, importlib.util, io, time
+import contextlib, importlib.util, io, itertools, time
 from pathlib import Path
 import numpy as np
 import torch
 from fastcore.script import call_parse
-from timing import in_turn, median, sync, timings
+from timing import in_turn, interleaved, median, sync, timings
 from picogpt.data import get_batch
 from picogpt.model import GPT, GPTConfig
 from picogpt.device import DTYPES, autocast_context, pick_device
@@ -110,18 +110,23 @@ def nanogpt_model(path:str, cfg:dict, lr:float, betas:tuple=(0.9, 0.99), device=
         return model, model.configure_optimizers(0.1, lr, betas, device.type)
 
 
+def nanogpt_step(net, model, optimizer, ctx=contextlib.nullcontext()):
+    "nanoGPT's training step as its train.py writes it, with one micro-batch: forward (`net`, perhaps compiled), backward, clipping, AdamW"
+    def step(x, y):
+        with ctx: _, loss = net(x, y)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+    return step
+
+
 def side_by_side(path:str, text:str, steps:int, lr:float=1e-3, batch_size:int=12):
     "Train nanoGPT and picogpt (float32, and bfloat16 autocast) on the same batches, steps interleaved; print speeds and validation losses"
     train, val, vocab_size = char_splits(text)
     torch.manual_seed(0)
     ng_model, ng_opt = nanogpt_model(path, BABY | dict(vocab_size=vocab_size), lr)
-    def ng_step(x, y):
-        _, loss = ng_model(x, y)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(ng_model.parameters(), 1.0)
-        ng_opt.step()
-        ng_opt.zero_grad(set_to_none=True)
-    runs = {'nanoGPT': (ng_model, ng_opt, ng_step)}
+    runs = {'nanoGPT': (ng_model, ng_opt, nanogpt_step(ng_model, ng_model, ng_opt))}
     for dtype in ('float32', 'bfloat16'):
         torch.manual_seed(0)
         model = GPT(GPTConfig(vocab_size=vocab_size, **BABY))
@@ -153,13 +158,7 @@ def gpt2_side_by_side(path:str, device, dtype:str, compile:bool, peak:float, ste
     ctx = autocast_context(device, dtype)
     torch.manual_seed(0)
     ng_model, ng_opt = nanogpt_model(path, cfg, 6e-4, (0.9, 0.95), device)
-    ng_net = torch.compile(ng_model) if compile else ng_model
-    def ng_step(x, y):  # nanoGPT's train.py, with one micro-batch a step
-        with ctx: _, loss = ng_net(x, y)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(ng_model.parameters(), 1.0)
-        ng_opt.step()
-        ng_opt.zero_grad(set_to_none=True)
+    ng_step = nanogpt_step(torch.compile(ng_model) if compile else ng_model, ng_model, ng_opt, ctx)
     torch.manual_seed(0)
     model = GPT(GPTConfig(**cfg)).to(device)
     opt = configure_optimizer(model, 6e-4, 0.1, betas=(0.9, 0.95), device_type=device.type)
@@ -168,20 +167,17 @@ def gpt2_side_by_side(path:str, device, dtype:str, compile:bool, peak:float, ste
     gen = torch.Generator(device=device).manual_seed(1337)
     draw = lambda: torch.randint(cfg['vocab_size'], (batch_size, cfg['block_size']), device=device, generator=gen)
     batches = [(draw(), draw()) for _ in range(4)]
-    times = {name: [] for name in runs}
-    for it in range(warmup + steps):
-        x, y = batches[it % len(batches)]
-        for name in in_turn(list(runs), it):
-            t = timings(lambda: runs[name](x, y), 1, 0, device)
-            if it >= warmup: times[name] += t
+    # each model walks the same batches in the same order: its n-th call gets the n-th batch
+    secs = interleaved({name: lambda s=step, b=itertools.cycle(batches): s(*next(b)) for name, step in runs.items()},
+                       steps, warmup, device)
     flops = model.flops_per_token()  # nanoGPT's estimate_mfu counts the same 6N + 12*L*H*Q*T
     print(f"\nside by side: GPT-2 small ({model.num_params() / 1e6:.1f} M parameters), batch {batch_size} x {cfg['block_size']}, "
           f"{dtype}, compile {compile}, {steps} steps each after {warmup} of warm-up, interleaved, on {device}")
     print(f"{'':10} {'median ms/step':>15} {'tokens/s':>10} {'TFLOP/s':>8} {'MFU':>6} {'tokens/s over nanoGPT':>22}")
-    for name in runs:
-        tokens_per_s = batch_size * cfg['block_size'] / median(times[name])
-        print(f"{name:10} {median(times[name]) * 1000:>15.1f} {tokens_per_s:>10,.0f} {tokens_per_s * flops / 1e12:>8.1f} "
-              f"{tokens_per_s * flops / peak:>6.1%} {median(times['nanoGPT']) / median(times[name]):>21.3f}x")
+    for name, dt in secs.items():
+        tokens_per_s = batch_size * cfg['block_size'] / dt
+        print(f"{name:10} {dt * 1000:>15.1f} {tokens_per_s:>10,.0f} {tokens_per_s * flops / 1e12:>8.1f} "
+              f"{tokens_per_s * flops / peak:>6.1%} {secs['nanoGPT'] / dt:>21.3f}x")
 
 
 @call_parse
