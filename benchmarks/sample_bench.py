@@ -7,6 +7,9 @@
 On a GPU the benchmark prints no ceiling: a model this small decodes as fast as the GPU's kernels can be
 launched, one after another, long before the reading of its weights could limit it.
 
+On a CPU `compile=True` exports the step and compiles it ahead of time (`exported_step`); the benchmark also
+times the step compiled by `torch.compile` (`compile_decoder`, what `compile=True` uses on a GPU), on the CPU.
+
 Random weights, batch 1, greedy decoding. Each timing is the median of `--repeats` runs after a warm-up run; the
 runs that are compared take turns, so that a slow spell of the machine slows them alike.
 
@@ -24,7 +27,8 @@ from fastcore.script import call_parse
 from timing import interleaved, median, timings
 from picogpt.device import ThreadPicker
 from picogpt.model import GPT, GPTConfig
-from picogpt.sampler import Int8Linear, generate, quantize_int8
+import picogpt.sampler
+from picogpt.sampler import Int8Linear, compile_decoder, generate, quantize_int8
 
 def hf_gpt2(cfg:GPTConfig, n_positions:int, device):
     "A random-weight transformers GPT-2 with the same shape as `cfg`, dropout off, in eval mode"
@@ -39,6 +43,14 @@ def hf_generate(model, idx, n:int):
     with torch.inference_mode():
         return model.generate(idx, attention_mask=torch.ones_like(idx), max_new_tokens=n, min_new_tokens=n,
                               do_sample=False, use_cache=True, pad_token_id=0)
+
+def with_torch_compile(fn):
+    "`fn` with `compile=True` compiling the step by `torch.compile` on a CPU too, instead of exporting it"
+    def run():
+        exported, picogpt.sampler.exported_step = picogpt.sampler.exported_step, lambda model, batch_size: compile_decoder(model)
+        try: return fn()
+        finally: picogpt.sampler.exported_step = exported
+    return run
 
 def line(name, n, secs, ceiling=None):
     print(f"{name:<48} {n} tokens in {secs:6.2f} s = {n/secs:8.1f} tokens/s" + (f" = {n / secs / ceiling:.2f} of the ceiling" if ceiling else ''))
@@ -122,6 +134,10 @@ def main(
     t0 = time.perf_counter()
     compiled = run(n, True, compile=True)  # the first compiled run compiles
     t_compile = time.perf_counter() - t0
+    if device == 'cpu':
+        t0 = time.perf_counter()
+        jit = with_torch_compile(lambda: run(n, True, compile=True))()
+        t_jit = time.perf_counter() - t0
 
     # HF's context can't slide: it needs n_positions >= prompt + new tokens, so over 500 new tokens it attends to
     # up to 508 positions while picogpt's window stays <= 256. The second comparison keeps both within 256
@@ -131,6 +147,7 @@ def main(
             'hf': lambda: hf_generate(hf_long, idx, n)}
     bf16 = copy.deepcopy(model).to(torch.bfloat16)  # half the bytes per token (float32 logits, as `iter_tokens` samples them)
     long['bf16'] = lambda: run(n, True, bf16)
+    if device == 'cpu': long['torch.compile'] = with_torch_compile(lambda: run(n, True, compile=True))
     if device != 'cpu': long['bf16 compiled'] = lambda: run(n, True, bf16, compile=True)  # a CPU's is slower than float32's (chapter 5)
     if device == 'cpu':
         q8 = quantize_int8(copy.deepcopy(bf16))  # a copy of the bfloat16 model, its matrices int8
@@ -143,6 +160,7 @@ def main(
 
     line("picogpt, KV cache:", n, t_cache, ceiling)
     line("picogpt, KV cache, compiled step:", n, t_comp, ceiling)
+    if 'torch.compile' in t: line("picogpt, KV cache, step by torch.compile:", n, t['torch.compile'], ceiling)
     line("picogpt, full recompute of the window:", n, t_full)
     line(f"transformers GPT-2 generate (n_positions {prompt_len + n}):", n, t_hf)
     line("picogpt, KV cache, no sliding:", short, ts['cache'])
@@ -174,7 +192,7 @@ def main(
     if ceiling:
         t_mm = matmuls_only(model)
         print(f"picogpt's float32 decoding reaches {n / t_cache / ceiling:.2f} of the memory-bound ceiling "
-              f"({n / t_comp / ceiling:.2f} compiled); a step takes {t_cache / n * 1e3:.2f} ms ({t_comp / n * 1e3:.2f} ms compiled), "
+              f"({n / t_comp / ceiling:.2f} compiled, {n / t['torch.compile'] / ceiling:.2f} by torch.compile); a step takes {t_cache / n * 1e3:.2f} ms ({t_comp / n * 1e3:.2f} ms compiled), "
               f"of which its matrix-vector products alone take {t_mm * 1e3:.2f} ms")
         timer = ModelCallTimer(n_threads)
         t0 = time.perf_counter()
@@ -187,6 +205,9 @@ def main(
               f"{ms(t_all - t_step - t_pre)} in the sampling loop around them")
     print(f"compiled vs uncompiled step: {t_cache / t_comp:.2f}x, after a first run of {t_compile:.1f} s that compiles "
           f"(greedy tokens {'the same' if torch.equal(compiled, greedy) else 'differ'})")
+    if device == 'cpu':
+        print(f"compiled ahead of time vs by torch.compile: {t['torch.compile'] / t_comp:.2f}x; torch.compile's first run took {t_jit:.1f} s "
+              f"(greedy tokens {'the same' if torch.equal(jit, greedy) else 'differ'})")
     print(f"cache vs recompute: {t_full / t_cache:.1f}x")
     print(f"picogpt vs transformers, {n} new tokens (picogpt's window slides at {block_size}, "
           f"HF attends to all {prompt_len + n} positions): {t_hf / t_cache:.2f}x, compiled {t_hf / t_comp:.2f}x")

@@ -38,20 +38,24 @@ class KVCache:
         if self.n: kb[:, :, :self.n], vb[:, :, :self.n] = self.k[:, :, :self.n], self.v[:, :, :self.n]
         self.k, self.v = kb, vb
 
-# %% ../nbs/01_attention.ipynb #ec72ebf5
+# %% ../nbs/01_attention.ipynb #b65ea4f2
 def fused_attention(
     q:Tensor, k:Tensor, v:Tensor,  # (B, n_head, T, head_size) queries, and keys and values of every visible position
     mask:Tensor|None=None,         # (T, T_k) True where a query may see a key; None for no mask or `is_causal`
     is_causal:bool=False,          # the ordinary triangle, query i seeing keys 0..i
     dropout_p:float=0.0,           # dropout on the attention weights
 ) -> Tensor:                       # (B, n_head, T, head_size), in q's dtype
-    "PyTorch's fused attention, in float32 when it trains in bfloat16 on a CPU"
+    "PyTorch's fused attention, in float32 when it trains in bfloat16 on a CPU, and written out for one query when compiled on a CPU"
+    compiling = torch.compiler.is_compiling() or torch.compiler.is_exporting()
+    if q.is_cpu and compiling and q.size(2) == 1 and mask is None and dropout_p == 0:
+        w = ((q * k).sum(-1, keepdim=True) / math.sqrt(q.size(-1))).softmax(2)  # (B, n_head, T_k, 1): one weight per key
+        return (w * v).sum(2, keepdim=True)
     if q.is_cpu and q.dtype == torch.bfloat16 and torch.is_grad_enabled() and q.requires_grad:
         with torch.autocast('cpu', enabled=False):
             return fused_attention(q.float(), k.float(), v.float(), mask, is_causal, dropout_p).to(q.dtype)
     return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=is_causal, dropout_p=dropout_p)
 
-# %% ../nbs/01_attention.ipynb #3474bc64
+# %% ../nbs/01_attention.ipynb #77f6ad5e
 class CausalSelfAttention(nn.Module):
     "Multi-head causal self-attention with GPT-2's layer names, using PyTorch's fused attention"
     def __init__(self,
@@ -79,7 +83,7 @@ class CausalSelfAttention(nn.Module):
                    for t in self.c_attn(x).split(C, dim=2))
         past = 0
         if cache is not None:
-            past = len(cache)
+            past = cache.n  # not len(cache): len() must return a plain int, which would fix an exported step to one length
             k, v = cache.update(k, v)
         mask = None
         if T > 1 and past > 0:  # is_causal's triangle starts top-left, which would hide cached keys

@@ -60,7 +60,7 @@ class Block(nn.Module):
         x = x + self.attn(self.ln_1(x), cache)
         return x + self.mlp(self.ln_2(x))
 
-# %% ../nbs/02_gpt.ipynb #a93b0b88
+# %% ../nbs/02_gpt.ipynb #28218a3f
 class GPT(nn.Module):
     "GPT-2-style decoder-only transformer language model"
     def __init__(self, config:GPTConfig):
@@ -97,7 +97,7 @@ class GPT(nn.Module):
         past = 0
         if caches is not None:
             if len(caches) != c.n_layer: raise ValueError(f"got {len(caches)} caches for n_layer={c.n_layer}: use model.new_caches()")
-            past = len(caches[0])
+            past = caches[0].n  # not len(): an int from len() would fix an exported step to one cache length
         if past + T > c.block_size:
             raise ValueError(f"sequence of {T} tokens (+{past} cached) exceeds block_size={c.block_size}: crop the context to the last {c.block_size} tokens")
         pos = torch.arange(past, past + T, device=idx.device)

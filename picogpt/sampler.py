@@ -4,11 +4,12 @@
 
 # %% auto #0
 __all__ = ['top_k_filter', 'top_p_filter', 'apply_repetition_penalty', 'sample_next', 'check_sampling_args', 'thread_picker',
-           'iter_tokens', 'stop_sequences', 'generate', 'compile_decoder', 'Int8Linear', 'quantize_int8', 'stream',
-           'ScriptedLM', 'generate_text', 'load_checked', 'cli_text', 'write_samples', 'sample_cli']
+           'iter_tokens', 'stop_sequences', 'generate', 'compile_decoder', 'step_weights', 'ExportedStep',
+           'exported_step', 'Int8Linear', 'quantize_int8', 'stream', 'ScriptedLM', 'generate_text', 'load_checked',
+           'cli_text', 'write_samples', 'sample_cli']
 
-# %% ../nbs/05_sampling.ipynb #8ef735ff
-import math, sys
+# %% ../nbs/05_sampling.ipynb #e67da2bf
+import math, sys, tempfile, weakref
 from collections.abc import Iterator
 from contextlib import closing
 
@@ -19,6 +20,7 @@ from fastcore.meta import delegates
 
 from .tokenizers import load_tokenizer
 from .model import GPTConfig
+from .attention import KVCache
 from .checkpoint import load_model
 from .device import ThreadPicker
 from .cli import command, run_module, split_kwargs
@@ -94,7 +96,7 @@ def thread_picker(
     "`threads` as a `ThreadPicker` for work on `model`'s device, to reuse across calls"
     return threads if isinstance(threads, ThreadPicker) else ThreadPicker(threads, next(model.parameters()).device)
 
-# %% ../nbs/05_sampling.ipynb #ca3fa242
+# %% ../nbs/05_sampling.ipynb #ec2646f5
 def iter_tokens(
     model:nn.Module,               # a GPT: `config.block_size`, `forward(idx, caches=...)` and `new_caches()`
     idx:Tensor,                    # (B, T) prompt token ids, T >= 1, on the model's device
@@ -106,7 +108,7 @@ def iter_tokens(
     seed:int|None=None,            # seed for reproducible samples
     use_cache:bool=True,           # keep keys and values between steps instead of recomputing the window
     threads:int|ThreadPicker=0,    # CPU threads: 0 picks the fastest count as it goes, n fixes it; or a `ThreadPicker` to reuse
-    compile:bool=False,            # compile the one-token step (`compile_decoder`): faster steps, after seconds of compiling
+    compile:bool=False,            # compile the one-token step (on a CPU `exported_step`, elsewhere `compile_decoder`): faster steps, after seconds of compiling
 ) -> Iterator[Tensor]:
     "An iterator over the next token ids, (B, 1), one step at a time; the window jumps forward by half a block when full"
     check_sampling_args(max_new_tokens, temperature, top_k, top_p, repetition_penalty)
@@ -115,7 +117,8 @@ def iter_tokens(
                          f"{tuple(getattr(idx, 'shape', ()))}: for text, use `generate_text` or `stream`")
     if compile and not use_cache: raise ValueError("`compile` compiles the cached one-token step: leave `use_cache` on")
     pick = thread_picker(model, threads)
-    decoder = compile_decoder(model) if compile else model
+    decoder = model
+    if compile: decoder = exported_step(model, idx.size(0)) if idx.device.type == 'cpu' else compile_decoder(model)
     def steps():
         block_size = model.config.block_size
         hop = max(1, block_size // 2)
@@ -187,6 +190,77 @@ def compile_decoder(
     "`model` compiled for one-token decoding steps: symbolic sizes, so a growing cache compiles once; on a CPU, kernels called from C++"
     cpu = next(model.parameters()).device.type == 'cpu'
     return torch.compile(model, dynamic=True, options=dict(cpp_wrapper=True) if cpu else None)
+
+# %% ../nbs/05_sampling.ipynb #fc8c89a8
+def step_weights(model:nn.Module) -> dict[str, Tensor]:
+    "Every parameter and buffer of `model` by name, a tied matrix once: the weights an exported step takes as inputs"
+    return dict(model.named_parameters()) | dict(model.named_buffers())
+
+def _linear_then_bias(x, weight, bias=None):
+    y = x @ weight.t()
+    return y if bias is None else y + bias
+
+class _OneTokenStep(nn.Module):
+    "The model's one-token step as a function of its inputs alone, for `torch.export`"
+    def __init__(self, model): super().__init__(); self.model = [model]  # in a list: not a submodule, so no weights of its own
+    def forward(self, tok, filled, weights, ks, vs):
+        caches = [KVCache() for _ in ks]
+        for c, k, v in zip(caches, ks, vs): c.k, c.v, c.n = k, v, filled.size(0)
+        return torch.func.functional_call(self.model[0], weights, (tok,), dict(caches=caches, last=True))[0]
+
+# %% ../nbs/05_sampling.ipynb #4fc33bd9
+class ExportedStep:
+    "A CPU model's one-token decoding step, exported with `torch.export` and compiled ahead of time by AOTInductor: one C++ call a token"
+    def __init__(self,
+        model:nn.Module,  # a GPT on the CPU; its weights are inputs of the step, so training it later shows in the step
+        batch_size:int,   # rows decoded together: the step is compiled for exactly this many
+    ):
+        c = model.config
+        if c.block_size < 3: raise ValueError(f"block_size={c.block_size} is too short to compile a decoding step for: decode without `compile`")
+        self.weights, self.bound, self.inputs = step_weights(model), None, None
+        self.filled = torch.empty(c.block_size)  # a view of its first n entries tells the step that the caches hold n positions
+        was_training = model.training
+        model.eval()
+        try:
+            with torch.no_grad():
+                caches = model.new_caches(c.block_size + 1)
+                model(torch.zeros(batch_size, 2, dtype=torch.long), caches=caches)  # a prefill: cache buffers of the right shape
+                ks, vs = [x.k for x in caches], [x.v for x in caches]
+                n = torch.export.Dim('n', min=1, max=c.block_size - 1)
+                program = torch.export.export(
+                    _OneTokenStep(model), (torch.zeros(batch_size, 1, dtype=torch.long), self.filled[:2], self.weights, ks, vs),
+                    dynamic_shapes=(None, {0: n}, {k: None for k in self.weights}, [None] * len(ks), [None] * len(vs)))
+            program = program.run_decompositions({torch.ops.aten.linear.default: _linear_then_bias})
+            with tempfile.TemporaryDirectory() as d:
+                package = torch._inductor.aoti_compile_and_package(program, package_path=f"{d}/step.pt2")
+                self.run = torch._inductor.aoti_load_package(package).loader.boxed_run
+        finally: model.train(was_training)
+
+    def __call__(self,
+        tok:Tensor,            # (B, 1) the newest token of each row
+        caches:list[KVCache],  # the model's caches, made by `new_caches(block_size + 1)` and holding at least one position
+        last:bool=True,        # (a step's logits are always the last position's)
+    ) -> tuple[Tensor, None]:  # logits (B, 1, vocab_size) and no loss, as `model(tok, caches=caches, last=True)` returns them
+        "One decoding step; the caches take the new position, as they would from a call of the model"
+        if caches is not self.bound:  # a new window: its buffers join the inputs, in the order the export flattened them
+            self.inputs, self.bound = [*self.weights.values(), *(c.k for c in caches), *(c.v for c in caches)], caches
+        n = caches[0].n
+        logits = self.run([tok.contiguous(), self.filled[:n], *self.inputs])[0]  # the library assumes the example's strides
+        for c in caches: c.n = n + 1
+        return logits, None
+
+# %% ../nbs/05_sampling.ipynb #4bd485e7
+_EXPORTED = weakref.WeakKeyDictionary()  # model -> {its weights' tensors, shapes and dtypes, and the batch size: ExportedStep}
+
+def exported_step(
+    model:nn.Module,  # a GPT on the CPU
+    batch_size:int,   # rows decoded together
+) -> ExportedStep:
+    "`model`'s `ExportedStep` for `batch_size` rows: exported at the first call, reused while its weights keep their tensors, shapes and dtypes"
+    key = (batch_size, *((k, w.data_ptr(), w.shape, w.dtype) for k, w in step_weights(model).items()))
+    steps = _EXPORTED.setdefault(model, {})
+    if key not in steps: steps[key] = ExportedStep(model, batch_size)
+    return steps[key]
 
 # %% ../nbs/05_sampling.ipynb #b36ac52c
 class Int8Linear(nn.Module):
