@@ -34,7 +34,7 @@ TAUGHT = {
                     'load_checkpoint', 'load_model', 'run_lock', 'TrainConfig', 'Run', 'start_run', 'evaluate', 'save_state',
                     'train'],
     '05_sampling': ['top_k_filter', 'top_p_filter', 'apply_repetition_penalty', 'sample_next', 'thread_picker', 'iter_tokens', 'generate',
-                    'compile_decoder', 'Int8Linear', 'quantize_int8', 'stream', 'generate_text', 'smoke_cpu', 'smoke_train'],
+                    'compile_decoder', 'step_weights', 'ExportedStep', 'exported_step', 'Int8Linear', 'quantize_int8', 'stream', 'generate_text', 'smoke_cpu', 'smoke_train'],
     '06_chat': ['turn_text', 'question_text', 'format_chat', 'recent_turns', 'whole_words', 'Chat', 'repl', 'ChatWidget',
                 'passage_turns', 'chat_passages', 'encode_chat', 'prepare_chat', 'quickstart'],
 }
