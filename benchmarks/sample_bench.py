@@ -147,11 +147,11 @@ def main(
             'hf': lambda: hf_generate(hf_long, idx, n)}
     bf16 = copy.deepcopy(model).to(torch.bfloat16)  # half the bytes per token (float32 logits, as `iter_tokens` samples them)
     long['bf16'] = lambda: run(n, True, bf16)
-    if device == 'cpu': long['torch.compile'] = with_torch_compile(lambda: run(n, True, compile=True))
     if device != 'cpu': long['bf16 compiled'] = lambda: run(n, True, bf16, compile=True)  # a CPU's is slower than float32's (chapter 5)
     if device == 'cpu':
         q8 = quantize_int8(copy.deepcopy(bf16))  # a copy of the bfloat16 model, its matrices int8
-        long |= {'int8': lambda: run(n, True, q8), 'int8 compiled': lambda: run(n, True, q8, compile=True)}
+        long |= {'int8': lambda: run(n, True, q8), 'int8 compiled': lambda: run(n, True, q8, compile=True),
+                 'torch.compile': with_torch_compile(lambda: run(n, True, compile=True))}
     t = interleaved(long, repeats, device=device)
     t_cache, t_comp, t_hf = t['cache'], t['compiled'], t['hf']
     ts = interleaved({'cache': lambda: run(short, True), 'compiled': lambda: run(short, True, compile=True),

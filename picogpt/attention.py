@@ -38,7 +38,7 @@ class KVCache:
         if self.n: kb[:, :, :self.n], vb[:, :, :self.n] = self.k[:, :, :self.n], self.v[:, :, :self.n]
         self.k, self.v = kb, vb
 
-# %% ../nbs/01_attention.ipynb #b65ea4f2
+# %% ../nbs/01_attention.ipynb #2608f8e6
 def fused_attention(
     q:Tensor, k:Tensor, v:Tensor,  # (B, n_head, T, head_size) queries, and keys and values of every visible position
     mask:Tensor|None=None,         # (T, T_k) True where a query may see a key; None for no mask or `is_causal`
@@ -46,8 +46,8 @@ def fused_attention(
     dropout_p:float=0.0,           # dropout on the attention weights
 ) -> Tensor:                       # (B, n_head, T, head_size), in q's dtype
     "PyTorch's fused attention, in float32 when it trains in bfloat16 on a CPU, and written out for one query when compiled on a CPU"
-    compiling = torch.compiler.is_compiling() or torch.compiler.is_exporting()
-    if q.is_cpu and compiling and q.size(2) == 1 and mask is None and dropout_p == 0:
+    one_query = q.is_cpu and q.size(2) == 1 and mask is None and dropout_p == 0
+    if one_query and (torch.compiler.is_compiling() or torch.compiler.is_exporting()):
         w = ((q * k).sum(-1, keepdim=True) / math.sqrt(q.size(-1))).softmax(2)  # (B, n_head, T_k, 1): one weight per key
         return (w * v).sum(2, keepdim=True)
     if q.is_cpu and q.dtype == torch.bfloat16 and torch.is_grad_enabled() and q.requires_grad:

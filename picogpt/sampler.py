@@ -208,7 +208,7 @@ class _OneTokenStep(nn.Module):
         for c, k, v in zip(caches, ks, vs): c.k, c.v, c.n = k, v, filled.size(0)
         return torch.func.functional_call(self.model[0], weights, (tok,), dict(caches=caches, last=True))[0]
 
-# %% ../nbs/05_sampling.ipynb #4fc33bd9
+# %% ../nbs/05_sampling.ipynb #7130b1c0
 class ExportedStep:
     "A CPU model's one-token decoding step, exported with `torch.export` and compiled ahead of time by AOTInductor: one C++ call a token"
     def __init__(self,
@@ -217,7 +217,7 @@ class ExportedStep:
     ):
         c = model.config
         if c.block_size < 3: raise ValueError(f"block_size={c.block_size} is too short to compile a decoding step for: decode without `compile`")
-        self.weights, self.bound, self.inputs = step_weights(model), None, None
+        self.weights = step_weights(model)
         self.filled = torch.empty(c.block_size)  # a view of its first n entries tells the step that the caches hold n positions
         was_training = model.training
         model.eval()
@@ -242,10 +242,9 @@ class ExportedStep:
         last:bool=True,        # (a step's logits are always the last position's)
     ) -> tuple[Tensor, None]:  # logits (B, 1, vocab_size) and no loss, as `model(tok, caches=caches, last=True)` returns them
         "One decoding step; the caches take the new position, as they would from a call of the model"
-        if caches is not self.bound:  # a new window: its buffers join the inputs, in the order the export flattened them
-            self.inputs, self.bound = [*self.weights.values(), *(c.k for c in caches), *(c.v for c in caches)], caches
         n = caches[0].n
-        logits = self.run([tok.contiguous(), self.filled[:n], *self.inputs])[0]  # the library assumes the example's strides
+        # the inputs in the order the export flattened them; the library assumes the example's strides
+        logits = self.run([tok.contiguous(), self.filled[:n], *self.weights.values(), *(c.k for c in caches), *(c.v for c in caches)])[0]
         for c in caches: c.n = n + 1
         return logits, None
 
