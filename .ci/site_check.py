@@ -3,12 +3,14 @@
 `nbdev_docs` needs Quarto, which cannot be installed here. This does everything `nbdev_docs` does before
 calling Quarto (the same processors, so the same pages), renders each processed page to HTML with nbconvert,
 typesets its math with MathJax 3 (installed from npm and served from disk), and opens it in headless Chromium.
-It fails unless, on every chapter page:
-- the `class`/`def` line of each definition the chapter builds (`TAUGHT`) is in a visible code cell, and in
+It fails unless every notebook is a page in the sidebar, and on every page:
+- no saved output is an error or a traceback;
+- the `class`/`def` line of each definition the page builds (`TAUGHT`) is in a visible code cell, and in
   the rendered page;
-- the chapter's opening paragraph is there;
+- the page's opening paragraph is there;
 - the math is typeset: no `$...$` or `\\(...\\)` left in the text, and some typeset formula on a page with math;
-- the saved outputs hold figures, and there are `## Summary` and `## Exercises` sections;
+- there is a `## Summary` section; a chapter (00-06) also has figures in its saved outputs, `## Exercises`,
+  fewer than 4,000 words of prose before them, and no code cell that names the machinery of "Under the hood";
 and it prints a table of what each page shows.
 """
 import re, shutil, subprocess, sys, yaml
@@ -22,22 +24,34 @@ from nbdev.doclinks import _build_modidx
 from nbdev.quarto import nbdev_sidebar, refresh_quarto_yml
 from nbdev.serve import proc_nbs
 
-# The definitions each chapter builds, whose source a reader must be able to see on its page
+# The definitions each page builds, whose source a reader must be able to see on it
 TAUGHT = {
     '00_tokenizers': ['BaseTokenizer', 'CharTokenizer', 'WordTokenizer', 'BPETokenizer', 'tokenizer_from_json', 'load_tokenizer'],
-    '01_attention': ['KVCache', 'fused_attention', 'CausalSelfAttention'],
+    '01_attention': ['KVCache', 'CausalSelfAttention'],
     '02_gpt': ['GPTConfig', 'MLP', 'Block', 'GPT', 'plot_architecture', 'num_params', 'flops_per_token', 'from_pretrained'],
-    '03_data': ['text_files', 'read_chunks', 'split_point', 'train_tokenizer', 'prepare', 'load_dataset', 'get_batch',
-                'command', 'as_flags'],
-    '04_training': ['estimate_loss', 'get_lr', 'configure_optimizer', 'pick_device', 'thread_counts', 'ThreadPicker',
-                    'train_step', 'save_checkpoint',
-                    'load_checkpoint', 'load_model', 'run_lock', 'TrainConfig', 'Run', 'start_run', 'evaluate', 'save_state',
-                    'train'],
-    '05_sampling': ['top_k_filter', 'top_p_filter', 'apply_repetition_penalty', 'sample_next', 'thread_picker', 'iter_tokens', 'generate',
-                    'compile_decoder', 'step_weights', 'ExportedStep', 'exported_step', 'Int8Linear', 'quantize_int8', 'stream', 'generate_text', 'smoke_cpu', 'smoke_train'],
-    '06_chat': ['turn_text', 'question_text', 'format_chat', 'recent_turns', 'whole_words', 'Chat', 'repl', 'ChatWidget',
+    '03_data': ['text_files', 'read_chunks', 'split_point', 'train_tokenizer', 'prepare', 'load_dataset', 'get_batch'],
+    '04_training': ['estimate_loss', 'get_lr', 'configure_optimizer', 'pick_device', 'autocast_context', 'train_step',
+                    'TrainConfig', 'Run', 'rng_state', 'build_run', 'evaluate', 'save_state', 'Callback', 'fit', 'train',
+                    'load_model', 'plot_losses'],
+    '05_sampling': ['top_k_filter', 'top_p_filter', 'apply_repetition_penalty', 'sample_next', 'iter_tokens', 'generate',
+                    'stream', 'generate_text'],
+    '06_chat': ['turn_text', 'question_text', 'format_chat', 'recent_turns', 'whole_words', 'Chat', 'ChatWidget',
                 'passage_turns', 'chat_passages', 'encode_chat', 'prepare_chat', 'quickstart'],
+    '10_cpu': ['thread_counts', 'ThreadPicker', 'thread_picker', 'float32_attention', 'CpuSpeed'],
+    '11_checkpoints': ['save_checkpoint', 'load_checkpoint', 'checked_config', 'load_checked_model', 'pretrained_checkpoint',
+                       'source_checkpoint'],
+    '12_runs': ['run_lock', 'check_run_dir', 'read_metrics', 'resolve_config', 'start_run', 'RunFolder', 'StopFlag', 'Stopping',
+                'Progress', 'Processes', 'train_run'],
+    '13_fast_decoding': ['one_query_attention', 'written_out_attention', 'compile_decoder', 'step_weights', 'ExportedStep',
+                         'exported_step', 'decoding_step', 'Int8Linear', 'quantize_int8'],
+    '14_commands': ['command', 'as_flags', 'load_checked', 'write_samples', 'smoke_cpu', 'smoke_train'],
+    '15_benchmarks': [],
 }
+CHAPTERS = [n for n in TAUGHT if n < '10']  # the course; the pages after it are "Under the hood"
+# what the chapters leave to "Under the hood": none of their code cells may name it
+MACHINERY = re.compile(r'ThreadPicker|thread_picker|set_num_threads|run_lock|fsync|\bsignal\.|SIGINT|SIGTERM|StopFlag|aoti_|'
+                       r'AOTInductor|Int8Linear|quantize_int8|int8pack|CUDAGraph|cuda\.graphs?\b')
+MAX_WORDS = 4000  # prose of a chapter before its exercises
 PAGES = ['index', *TAUGHT]
 cfg = get_config()
 out = cfg.config_path/'.ci'/'out'/'site'
@@ -51,8 +65,23 @@ def process() -> Path:
     return proc_nbs(cfg.nbs_path, force=True)
 
 def sidebar_order() -> list[str]:
-    side = yaml.safe_load((cfg.nbs_path/'sidebar.yml').read_text())
-    return [Path(o).stem for o in side['website']['sidebar']['contents']]
+    "The pages in the sidebar's order, sections flattened"
+    def pages(items): return [p for o in items for p in (pages(o['contents']) if isinstance(o, dict) else [Path(o).stem])]
+    return pages(yaml.safe_load((cfg.nbs_path/'sidebar.yml').read_text())['website']['sidebar']['contents'])
+
+def saved_errors(nb) -> int:
+    "Outputs that are errors or hold a traceback: a page must never show one"
+    return sum(o.get('output_type') == 'error' or 'Traceback (most recent call last)' in ''.join(o.get('text', ''))
+               for c in nb.cells if c.cell_type == 'code' for o in c.get('outputs', []))
+
+def prose_words(nb) -> int:
+    "Words of markdown before the `## Exercises` heading"
+    words = 0
+    for c in nb.cells:
+        if c.cell_type != 'markdown': continue
+        if re.search(r'^## Exercises', c.source, re.M): return words + len(c.source.split('## Exercises')[0].split())
+        words += len(c.source.split())
+    return words
 
 def mathjax() -> Path:
     "MathJax 3's single-file TeX-to-HTML build, installed from npm on first use"
@@ -142,17 +171,25 @@ def check_page(name, proc_nb, src_nb, seen) -> dict:
     if raw: problems.append(f'{name}: math left as text: {raw[:3]}')
     if has_math(proc_nb) and not dom.formulas: problems.append(f'{name}: the page has math but no typeset formula')
     if not seen['png'].exists(): problems.append(f'{name}: Chromium saved no screenshot')
+    if saved_errors(src_nb): problems.append(f'{name}: {saved_errors(src_nb)} saved error output(s)')
     if name == 'index': return dict(cells=len(visible_code(proc_nb)), figures=figures(proc_nb), formulas=dom.formulas)
     cells = visible_code(proc_nb)
+    if name in CHAPTERS:
+        named = sorted({m[0] for c in src_nb.cells if c.cell_type == 'code' for m in MACHINERY.finditer(c.source)})
+        if named: problems.append(f'{name}: chapter code names machinery that belongs under the hood: {named}')
+        if prose_words(src_nb) >= MAX_WORDS: problems.append(f'{name}: {prose_words(src_nb):,} words of prose before the exercises')
     for d in TAUGHT[name]:
         pattern = rf'^\s*(class|def) {d}\b'
         if not any(re.search(pattern, s, re.M) for s in cells): problems.append(f'{name}: the source of {d} is not in a visible cell')
         elif not re.search(pattern, code, re.M): problems.append(f'{name}: the source of {d} is not on the rendered page')
     first = opening(src_nb)
-    if not first or ' '.join(first.split()).replace('`', '')[:80] not in prose.replace('`', ''):
+    text = re.sub(r'\[([^\]]*)\]\([^)]*\)', r'\1', ' '.join(first.split()))  # a link reads as its text
+    text = re.sub(r'`[^`]*`', '', text)  # inline code is read as code, not prose
+    bare = lambda t: re.sub(r'[`*_\s]', '', t)  # markup and the spaces around tags aside
+    if not first or bare(text)[:70] not in bare(prose):
         problems.append(f'{name}: the opening paragraph is missing ({first[:60]!r})')
-    if not figures(proc_nb): problems.append(f'{name}: no figures in the saved outputs')
-    for heading in ('Summary', 'Exercises'):
+    if name in CHAPTERS and not figures(proc_nb): problems.append(f'{name}: no figures in the saved outputs')
+    for heading in ('Summary', 'Exercises') if name in CHAPTERS else ('Summary',):
         if not any(re.search(rf'^## {heading}\b', c.source, re.M) for c in proc_nb.cells if c.cell_type == 'markdown'):
             problems.append(f'{name}: no "## {heading}" section')
     return dict(cells=len(cells), figures=figures(proc_nb), formulas=dom.formulas)
@@ -162,6 +199,10 @@ if __name__ == '__main__':
     proc = process()
     order = sidebar_order()
     if order != PAGES: problems.append(f'sidebar order is {order}, expected {PAGES}')
+    notebooks = sorted(p.stem for p in cfg.nbs_path.glob('*.ipynb'))
+    if sorted(PAGES) != notebooks: problems.append(f'notebooks {notebooks} are not the pages {sorted(PAGES)}: every notebook is a page')
+    rendered = [Path(n).stem for n in yaml.safe_load((cfg.nbs_path/'_quarto.yml').read_text())['project']['render']]
+    if rendered != PAGES: problems.append(f'_quarto.yml renders {rendered}, expected {PAGES}')
     mj = mathjax()
     rows = []
     for name in PAGES:

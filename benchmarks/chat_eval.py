@@ -6,7 +6,11 @@ For each question a fresh `Chat` (the chapter 6 defaults, seed i for question i)
 - clean endings: how many replies ended at a stop (the end of an answer) rather than at the token limit;
 - the answer-token validation loss: the model's loss on the answers of the held-out passages (the last tenth of
   the corpus's Q/A passages, as `prepare_chat` splits them), in nats per token and in bits per character, so
-  that character- and token-level models compare.
+  that character- and token-level models compare;
+- the question's help: does a reply depend on the question? Each held-out answer is scored twice, as a
+  one-turn passage after its own question and after the question of the next held-out turn; the help is the
+  second loss minus the first, in nats per answer token, on the same answer tokens (those that fit in the
+  context after either question). A model that uses the question scores a positive number; one that ignores it, 0.
 
     python benchmarks/chat_eval.py --ckpt checkpoints/quickstart/best.pt
     python benchmarks/chat_eval.py --ckpt checkpoints/ch04/best.pt --replies   # and print every reply
@@ -15,10 +19,10 @@ import math, re, sys, tempfile
 from pathlib import Path
 import torch
 from fastcore.script import call_parse
-from picogpt.checkpoint import load_model
+from picogpt.checkpoint import load_checked_model
 from picogpt.data import load_split
 from picogpt.train import estimate_loss
-from picogpt.chat import Chat, prepare_chat
+from picogpt.chat import Chat, chat_passages, encode_chat, prepare_chat
 
 QUESTIONS = ["What makes a friendship last?", "Why do we keep promises we regret?", "Is it wise to forgive a stranger?",
              "What should I do when I feel envy?", "How do I know if I am being honest with myself?",
@@ -42,6 +46,38 @@ def answer_loss(model, tokenizer, corpus:Path, batches:int=20) -> tuple[float, f
         chars_per_token = len(tokenizer.decode(answers)) / len(answers)
     return nats, nats / math.log(2) / chars_per_token
 
+def held_out_turns(corpus:Path, val_fraction:float=0.1) -> list[tuple[str, str]]:
+    "The (question, answer) turns of the held-out passages, the last `val_fraction` of them as `prepare_chat` splits them"
+    passages = list(chat_passages(corpus))
+    n_val = max(1, round(len(passages) * val_fraction))
+    return [turn for turns in passages[len(passages) - n_val:] for turn in turns]
+
+@torch.no_grad()
+def answer_nats(model, q_ids:list[int], a_ids:list[int]) -> float:
+    "Summed loss in nats of the answer tokens `a_ids` after the question tokens `q_ids`"
+    tokens = q_ids + a_ids
+    device = next(model.parameters()).device
+    x = torch.tensor([tokens[:-1]], device=device)
+    y = torch.tensor([[-1] * (len(q_ids) - 1) + a_ids], device=device)  # the loss counts the answer's tokens only
+    return model(x, y)[1].item() * len(a_ids)
+
+def question_help(model, tokenizer, corpus:Path) -> tuple[float, int, int]:
+    "Loss of held-out answers after another turn's question minus after their own, nats per token; and the tokens and answers scored"
+    turns = held_out_turns(corpus)
+    split = [encode_chat(tokenizer, [turn]) for turn in turns]  # one-turn passages: the question's tokens, then the answer's
+    split = [(ids[:flags.index(1)], ids[flags.index(1):]) for ids, flags in split]
+    own = other = 0.0
+    count = scored = 0
+    for i, (q, a) in enumerate(split):
+        q_other = split[(i + 1) % len(split)][0]
+        keep = min(len(a), model.config.block_size + 1 - max(len(q), len(q_other)))  # the same answer tokens fit after both
+        if keep < 1: continue
+        own += answer_nats(model, q, a[:keep])
+        other += answer_nats(model, q_other, a[:keep])
+        count, scored = count + keep, scored + 1
+    if not count: raise ValueError(f"no held-out answer fits in block_size={model.config.block_size} after its question")
+    return (other - own) / count, count, scored
+
 @call_parse
 def main(
     ckpt:str='checkpoints/quickstart/best.pt',  # checkpoint to evaluate
@@ -54,7 +90,7 @@ def main(
     if threads: torch.set_num_threads(threads)
     text = Path(corpus).read_text(encoding='utf-8')
     if (seen := [q for q in QUESTIONS if q in text]): sys.exit(f"error: these questions are in {corpus}: {seen}")
-    model, tokenizer = load_model(ckpt, device)
+    model, tokenizer = load_checked_model(ckpt, device)
     vocab, said, clean = set(words(text)), [], 0
     for i, q in enumerate(QUESTIONS):
         chat = Chat(model, tokenizer, seed=i)
@@ -69,3 +105,6 @@ def main(
     print(f"mean reply length  {len(ws) / len(QUESTIONS):.1f} words")
     print(f"clean endings      {clean} of {len(QUESTIONS)} replies")
     print(f"answer-token loss  {nats:.3f} nats per token, {bpc:.3f} bits per character (held-out passages)")
+    helped, tokens, answers = question_help(model, tokenizer, Path(corpus))
+    print(f"question's help    {helped:.3f} nats per token: the loss of {answers} held-out answers ({tokens} tokens) "
+          f"after another question, minus after their own")

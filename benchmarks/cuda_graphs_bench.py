@@ -1,6 +1,6 @@
 """What CUDA graphs would give picogpt's decoding on a GPU: an experiment beside `sample_bench.py`, not a picogpt feature.
 
-At batch 1 a small model's step waits on the CPU, which launches its kernels one at a time (chapter 5). A CUDA
+At batch 1 a small model's step waits on the CPU, which launches its kernels one at a time (nbs/15_benchmarks.ipynb). A CUDA
 graph records a step's launches once and replays them all with one. `torch.compile(mode='reduce-overhead')`
 records such graphs, one per cache length (the only shape in the step that changes), as long as the buffers
 the step writes stay at the same addresses from one call to the next. picogpt's `generate` gives every call
@@ -14,9 +14,10 @@ import time
 import torch
 import torch._inductor.config as inductor_config
 from fastcore.script import call_parse
-import picogpt.sampler
+import picogpt.fast
+from picogpt.fast import compile_decoder, decoding_step
 from picogpt.model import GPT, GPTConfig
-from picogpt.sampler import compile_decoder, generate
+from picogpt.sampler import generate
 from timing import median, sync, timings
 
 def keep_caches(model):
@@ -53,8 +54,8 @@ def main(
     for n in (248, 500):  # within the window, and sliding through it
         greedy = generate(model, idx, n, temperature=0)
         for name, make in (('eager', None), ('compiled', compile_decoder), ('CUDA graphs', GraphedStep)):
-            if make: picogpt.sampler.compile_decoder = make  # what `generate(..., compile=True)` calls
-            run = lambda: generate(model, idx, n, temperature=0, compile=make is not None)
+            if make: picogpt.fast.compile_decoder = make  # what `decoding_step(..., compile=True)` calls on a GPU
+            run = lambda: generate(model, idx, n, temperature=0, step=decoding_step(model, compile=make is not None))
             t0 = time.perf_counter()
             out = run()
             sync(device)

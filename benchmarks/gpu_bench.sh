@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmarks on a CUDA GPU, in bfloat16 and compiled, as chapters 4 and 5 quote them; run from the repository's root:
+# The benchmarks on a CUDA GPU, in bfloat16 and compiled, as nbs/15_benchmarks.ipynb quotes them; run from the repository's root:
 #     bash benchmarks/gpu_bench.sh ../nanoGPT/model.py [folder for the logs]
 # Training: the MFU of picogpt's GPT-2 small beside nanoGPT's (its model.py, given here: nothing is downloaded).
 # Decoding: the KV cache, compiled, bfloat16, against transformers' generate(), and the CUDA-graphs experiment.
@@ -14,9 +14,8 @@ timeout 330 python3 benchmarks/train_bench.py --device cuda --dtype bfloat16 --c
     --nanogpt "$nanogpt" 2>&1 | tee "$out/train_bench_cuda.txt"
 timeout 200 python3 benchmarks/sample_bench.py --device cuda 2>&1 | tee "$out/sample_bench_cuda.txt"
 timeout 150 python3 benchmarks/cuda_graphs_bench.py 2>&1 | tee "$out/cuda_graphs_bench.txt"
-timeout 90 python3 -m picogpt.checks train --device cuda --ckpt_dir /tmp/smoke 2>&1 | tail -4 | tee "$out/smoke_cuda.txt"
-quickstart='import sys; from picogpt.chat import quickstart_cli; sys.argv[1:] = sys.argv[2:]; quickstart_cli()'
+timeout 90 python3 -m picogpt.cli smoke train --device cuda --ckpt_dir /tmp/smoke --overwrite 2>&1 | tail -4 | tee "$out/smoke_cuda.txt"
 start=$SECONDS
-timeout 200 python3 -c "$quickstart" -- --device cuda --out_dir /tmp/quickstart --ckpt_dir /tmp/quickstart_ckpt 2>&1 \
+timeout 200 python3 -m picogpt.cli quickstart --device cuda --out_dir /tmp/quickstart --ckpt_dir /tmp/quickstart_ckpt 2>&1 \
     | grep -v '^step' | tail -8 | tee "$out/quickstart_cuda.txt"
 echo "quickstart on the GPU: $((SECONDS - start)) s" | tee -a "$out/quickstart_cuda.txt"

@@ -14,7 +14,8 @@ import os, random, signal, subprocess, sys, tempfile, time
 from pathlib import Path
 from fastcore.script import call_parse
 from picogpt.data import prepare
-from picogpt.checkpoint import load_checkpoint, load_model, read_metrics
+from picogpt.checkpoint import load_checked_model, load_checkpoint
+from picogpt.runs import read_metrics
 
 ARCH = ['--n_layer', '1', '--n_head', '2', '--n_embd', '32', '--block_size', '32', '--batch_size', '8', '--device', 'cpu',
         '--eval_interval', '1', '--eval_iters', '1', '--log_interval', '1', '--max_iters', '100000']
@@ -26,7 +27,7 @@ def check_folder(folder:Path) -> list[str]:
     problems = []
     for name in ('latest.pt', 'best.pt'):
         if (folder/name).exists():
-            try: load_model(folder/name)
+            try: load_checked_model(folder/name)
             except Exception as e: problems.append(f'{name}: {e}')
     try: read_metrics(folder)
     except Exception as e: problems.append(f'metrics.jsonl: {e}')
@@ -51,7 +52,7 @@ def main(
         for k in range(kills):
             resume = ['--resume', str(folder/'latest.pt')] if (folder/'latest.pt').exists() else ['--overwrite']
             before = mtime(folder/'latest.pt')
-            p = subprocess.Popen([sys.executable, '-m', 'picogpt.train', '--data_dir', str(tmp/'data'), '--ckpt_dir', str(folder),
+            p = subprocess.Popen([sys.executable, '-m', 'picogpt.cli', 'train', '--data_dir', str(tmp/'data'), '--ckpt_dir', str(folder),
                                   *ARCH, *resume], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
             deadline = time.time() + 120  # wait for the run to start saving, then kill it at a random moment
             while mtime(folder/'latest.pt') == before and p.poll() is None and time.time() < deadline: time.sleep(0.01)
@@ -65,7 +66,7 @@ def main(
             bad += bool(problems)
             print(f"kill {k + 1:3}: latest.pt at step {step}, {len(read_metrics(folder))} metrics rows, "
                   f"{len(list(folder.glob('.*.tmp')))} temporary file(s) left; {'; '.join(problems) or 'all files load'}", flush=True)
-        r = subprocess.run([sys.executable, '-m', 'picogpt.train', '--resume', str(folder/'latest.pt'), '--max_iters', '1'],
+        r = subprocess.run([sys.executable, '-m', 'picogpt.cli', 'train', '--resume', str(folder/'latest.pt'), '--max_iters', '1'],
                            env=env, capture_output=True, text=True)
         tidy = sorted(f.name for f in folder.iterdir())
         print(f"{kills} kills: {bad} left a file that does not load; {leftovers} temporary files were left by kills "

@@ -1,14 +1,15 @@
 """Decoding speed of `picogpt.sampler.generate` against the memory limit and Hugging Face GPT-2 `generate()`.
 
-    python benchmarks/sample_bench.py             # as quoted in chapters 5 and the README: one thread
+    python benchmarks/sample_bench.py             # as the Benchmarks page (nbs/15_benchmarks.ipynb) quotes it: one thread
     python benchmarks/sample_bench.py --help      # model shape, token counts, device, threads
     python benchmarks/sample_bench.py --device cuda   # on a GPU, with bfloat16 weights compiled too
 
 On a GPU the benchmark prints no ceiling: a model this small decodes as fast as the GPU's kernels can be
 launched, one after another, long before the reading of its weights could limit it.
 
-On a CPU `compile=True` exports the step and compiles it ahead of time (`exported_step`); the benchmark also
-times the step compiled by `torch.compile` (`compile_decoder`, what `compile=True` uses on a GPU), on the CPU.
+Every run decodes with `generate`, its step made by `picogpt.fast.decoding_step` as the commands make it. On a
+CPU `compile=True` exports the step and compiles it ahead of time (`exported_step`); the benchmark also times the
+step compiled by `torch.compile` (`compile_decoder`, what `compile=True` uses on a GPU), on the CPU.
 
 Random weights, batch 1, greedy decoding. Each timing is the median of `--repeats` runs after a warm-up run; the
 runs that are compared take turns, so that a slow spell of the machine slows them alike.
@@ -25,10 +26,11 @@ import copy, time
 import torch
 from fastcore.script import call_parse
 from timing import interleaved, median, timings
-from picogpt.device import ThreadPicker
+import picogpt.fast
+from picogpt.cpu import ThreadPicker
+from picogpt.fast import Int8Linear, compile_decoder, decoding_step, quantize_int8
 from picogpt.model import GPT, GPTConfig
-import picogpt.sampler
-from picogpt.sampler import Int8Linear, compile_decoder, generate, quantize_int8
+from picogpt.sampler import generate
 
 def hf_gpt2(cfg:GPTConfig, n_positions:int, device):
     "A random-weight transformers GPT-2 with the same shape as `cfg`, dropout off, in eval mode"
@@ -47,9 +49,9 @@ def hf_generate(model, idx, n:int):
 def with_torch_compile(fn):
     "`fn` with `compile=True` compiling the step by `torch.compile` on a CPU too, instead of exporting it"
     def run():
-        exported, picogpt.sampler.exported_step = picogpt.sampler.exported_step, lambda model, batch_size: compile_decoder(model)
+        exported, picogpt.fast.exported_step = picogpt.fast.exported_step, lambda model, batch_size: compile_decoder(model)
         try: return fn()
-        finally: picogpt.sampler.exported_step = exported
+        finally: picogpt.fast.exported_step = exported
     return run
 
 def line(name, n, secs, ceiling=None):
@@ -125,7 +127,9 @@ def main(
     print(f"model: {n_layer} layers, {n_head} heads, n_embd {n_embd}, block_size {block_size}, vocab {vocab_size}, "
           f"random weights; {where}; batch 1, prompt {prompt_len} tokens, greedy")
 
-    run = lambda k, cache, m=model, compile=False: generate(m, idx, k, temperature=0, use_cache=cache, threads=n_threads, compile=compile)
+    def run(k, cache, m=model, compile=False):
+        "Greedy decoding of `k` tokens by `m`, with or without the cache, its step compiled or not"
+        return generate(m, idx, k, temperature=0, use_cache=cache, step=decoding_step(m, idx.size(0), compile, n_threads))
     nbytes = weight_bytes(model)
     ceiling = read_bandwidth(nbytes) / nbytes if device == 'cpu' else None
     if ceiling: print(f"memory-bound ceiling: {nbytes / 1e6:.1f} MB of float32 weights per token at "
@@ -147,7 +151,7 @@ def main(
             'hf': lambda: hf_generate(hf_long, idx, n)}
     bf16 = copy.deepcopy(model).to(torch.bfloat16)  # half the bytes per token (float32 logits, as `iter_tokens` samples them)
     long['bf16'] = lambda: run(n, True, bf16)
-    if device != 'cpu': long['bf16 compiled'] = lambda: run(n, True, bf16, compile=True)  # a CPU's is slower than float32's (chapter 5)
+    if device != 'cpu': long['bf16 compiled'] = lambda: run(n, True, bf16, compile=True)  # a CPU's is slower than float32's (Fast decoding)
     if device == 'cpu':
         q8 = quantize_int8(copy.deepcopy(bf16))  # a copy of the bfloat16 model, its matrices int8
         long |= {'int8': lambda: run(n, True, q8), 'int8 compiled': lambda: run(n, True, q8, compile=True),
@@ -171,7 +175,7 @@ def main(
     same = torch.equal(greedy, run(n, True, bf16))
     compiled_ratio = f", {t_comp / t['bf16 compiled']:.2f}x compiled" if 'bf16 compiled' in t else ''
     print(f"bfloat16 vs float32 weights: {t_cache / t['bf16']:.2f}x the speed{compiled_ratio}; greedy tokens {'the same' if same else 'differ'} "
-          f"(random weights; chapter 5 compares a trained model's)")
+          f"(random weights; Fast decoding compares a trained model's)")
     if device == 'cpu':
         t_q8, t_q8c = t['int8'], t['int8 compiled']
         line("picogpt, KV cache, int8 weights:", n, t_q8, ceiling)
@@ -196,7 +200,7 @@ def main(
               f"of which its matrix-vector products alone take {t_mm * 1e3:.2f} ms")
         timer = ModelCallTimer(n_threads)
         t0 = time.perf_counter()
-        generate(model, idx, n, temperature=0, threads=timer, compile=True)
+        generate(model, idx, n, temperature=0, step=decoding_step(model, idx.size(0), compile=True, threads=timer))
         t_all, t_pre, t_step = time.perf_counter() - t0, timer.seconds['prefill'], timer.seconds['step']
         ms = lambda secs: f"{secs / n * 1e3:.2f} ms"
         print(f"where a compiled run's {ms(t_all)} per token go (one more run, timed call by call): {ms(t_step)} in the "

@@ -7,14 +7,15 @@ over the rounds. The picker keeps its state from one round to the next, as it wo
 conversation, so its checks, and the first call it spends warming up, are counted in its figures. Then the same
 again with `--busy` other processes spinning on the CPU, as on a laptop where a browser or a build is running.
 
-    python benchmarks/threads_bench.py               # the table in chapter 4
+    python benchmarks/threads_bench.py               # the table of the Benchmarks page (nbs/15_benchmarks.ipynb)
     python benchmarks/threads_bench.py --busy 0      # idle only
 """
 import os, subprocess, sys, time
 import torch
 from fastcore.script import call_parse
 from timing import median
-from picogpt.device import ThreadPicker, thread_counts
+from picogpt.cpu import ThreadPicker, thread_counts
+from picogpt.fast import decoding_step
 from picogpt.model import GPT, GPTConfig
 from picogpt.sampler import generate
 from picogpt.train import configure_optimizer, train_step
@@ -45,7 +46,7 @@ def decode_work(cfg:dict, tokens:int=80):
     torch.manual_seed(0)
     model = GPT(GPTConfig(**cfg)).eval()
     idx = torch.randint(cfg['vocab_size'], (1, 8))
-    return (lambda threads: generate(model, idx, tokens, temperature=0, threads=threads)), tokens
+    return (lambda threads: generate(model, idx, tokens, temperature=0, step=decoding_step(model, threads=threads))), tokens
 
 
 def rate(work, policy, seconds:float) -> float:

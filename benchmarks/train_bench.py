@@ -32,10 +32,11 @@ import numpy as np
 import torch
 from fastcore.script import call_parse
 from timing import in_turn, interleaved, median, sync, timings
+from picogpt.attention import CausalSelfAttention
+from picogpt.cpu import float32_attention
 from picogpt.data import get_batch
 from picogpt.model import GPT, GPTConfig
-from picogpt.device import DTYPES, autocast_context, pick_device
-from picogpt.train import configure_optimizer, get_lr, train_step
+from picogpt.train import DTYPES, autocast_context, configure_optimizer, get_lr, pick_device, train_step
 
 GPT2_SMALL = dict(n_layer=12, n_head=12, n_embd=768, block_size=1024, vocab_size=50304, dropout=0.0, bias=False)  # nanoGPT's train.py defaults
 MODELS = [  # name, GPTConfig fields, batch size
@@ -59,10 +60,18 @@ def matmul_peak(device, dtype, n=2048, seconds=1.0) -> float:
     return best
 
 
+def as_trained(model, device, dtype:str):
+    "`model` with attention computed in float32 when it trains in bfloat16 on a CPU, as the training command does (`CpuSpeed`)"
+    if device.type == 'cpu' and dtype == 'bfloat16':
+        for m in model.modules():
+            if isinstance(m, CausalSelfAttention): m.attend = float32_attention
+    return model
+
+
 def bench(cfg:dict, batch_size:int, device, dtype:str, compile:bool, steps:int, warmup:int) -> dict:
     "Tokens per second and model FLOP/s of the training step for one model"
     torch.manual_seed(0)
-    model = GPT(GPTConfig(**cfg)).to(device)
+    model = as_trained(GPT(GPTConfig(**cfg)).to(device), device, dtype)
     optimizer = configure_optimizer(model, device_type=device.type)
     net = torch.compile(model) if compile else model
     scaler = torch.amp.GradScaler('cuda') if dtype == 'float16' else None
@@ -129,7 +138,7 @@ def side_by_side(path:str, text:str, steps:int, lr:float=1e-3, batch_size:int=12
     runs = {'nanoGPT': (ng_model, ng_opt, nanogpt_step(ng_model, ng_model, ng_opt))}
     for dtype in ('float32', 'bfloat16'):
         torch.manual_seed(0)
-        model = GPT(GPTConfig(vocab_size=vocab_size, **BABY))
+        model = as_trained(GPT(GPTConfig(vocab_size=vocab_size, **BABY)), torch.device('cpu'), dtype)
         opt = configure_optimizer(model, lr, 0.1, betas=(0.9, 0.99))
         step = lambda x, y, m=model, o=opt, c=autocast_context(torch.device('cpu'), dtype): train_step(m, o, lambda: (x, y), grad_clip=1.0, ctx=c)
         runs[f'picogpt {dtype}'] = (model, opt, step)

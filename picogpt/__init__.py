@@ -13,10 +13,9 @@ _LAZY = {name: module for module, names in dict(
     tokenizers=['CharTokenizer', 'WordTokenizer', 'BPETokenizer', 'load_tokenizer'],
     model=['GPT', 'GPTConfig'],
     data=['prepare', 'load_dataset', 'get_batch'],
-    device=['pick_device'],
-    checkpoint=['load_model', 'load_checkpoint', 'save_checkpoint'],
-    config=['TrainConfig'],
-    train=['train'],
+    train=['pick_device', 'TrainConfig', 'train', 'load_model'],
+    checkpoint=['load_checkpoint', 'save_checkpoint', 'load_checked_model'],
+    runs=['train_run'],
     sampler=['generate', 'generate_text', 'stream'],
     chat=['Chat', 'ChatWidget', 'quickstart'],
 ).items() for name in names}

@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['STOPS', 'NO_REPLY', 'QUICKSTART', 'QUESTION', 'turn_text', 'question_text', 'format_chat', 'recent_turns',
-           'whole_words', 'Chat', 'repl', 'chat_cli', 'ChatWidget', 'passage_turns', 'chat_passages', 'encode_chat',
-           'prepare_chat', 'quickstart', 'prepare_chat_cli', 'quickstart_cli']
+           'whole_words', 'Chat', 'repl', 'ChatWidget', 'passage_turns', 'chat_passages', 'encode_chat', 'prepare_chat',
+           'quickstart']
 
 # %% ../nbs/06_chat.ipynb #172b7345
 import html, re, sys
@@ -20,13 +20,11 @@ from fastcore.meta import delegates
 from torch import nn
 
 from .tokenizers import BPETokenizer
-from .data import read_chunks, report_prepared, staged_files, text_files, token_dtype, write_prepared
-from .device import pick_device
-from .checkpoint import check_run_dir, load_model
-from .config import resolve_config
-from .train import train
-from .sampler import cli_text, iter_tokens, load_checked, stream, thread_picker
-from .cli import command, run_module, split_kwargs
+from .data import read_chunks, staged_files, text_files, token_dtype, write_prepared
+import picogpt.train
+from .train import TrainConfig, load_model, pick_device, train
+
+from .sampler import iter_tokens, stream
 
 # %% ../nbs/06_chat.ipynb #a03afcc7
 def _one_line(text:str) -> str: return ' '.join(text.split())
@@ -90,12 +88,11 @@ class Chat:
         tokenizer,                     # its tokenizer
         system_prompt:str|None=None,   # an optional first paragraph of every prompt
         max_new_tokens:int=80,         # the longest reply, in tokens
-        **kwargs,                      # the sampling settings of `iter_tokens`; reply i uses seed + i
+        **kwargs,                      # the sampling settings of `iter_tokens` (`step` too); reply i uses seed + i
     ):
         iter_tokens(model, torch.zeros(1, 1, dtype=torch.long), max_new_tokens, **kwargs)  # checks the settings now, runs nothing
         self.model, self.tokenizer, self.max_new_tokens = model, tokenizer, max_new_tokens
         self.system_ids = tokenizer.encode(f"{_one_line(system_prompt)}\n\n") if system_prompt else []
-        kwargs['threads'] = thread_picker(model, kwargs.get('threads', 0))  # one for the whole conversation
         self.seed, self.sampling = kwargs.pop('seed', None), kwargs
         self.history, self.turn_ids, self.asked, self.ended = [], [], 0, None  # ended: how the last reply ended
 
@@ -142,9 +139,10 @@ def repl(
     read=input,       # called with the prompt 'Q: '; returns the line, raises EOFError at the end of the input
     out=None,         # where prompts and replies go; default: stdout
     echo:bool=False,  # write each question after its prompt (for input that is not typed)
+    normalize=None,   # turns a line into text the model can read (default: the tokenizer's `normalize`)
 ):
     "Answer questions, streaming each reply, until /quit, /exit, the end of the input or Ctrl-C"
-    out = out or sys.stdout
+    out, normalize = out or sys.stdout, normalize or chat.tokenizer.normalize
     try:
         while True:
             try: line = read('Q: ').strip()
@@ -157,7 +155,7 @@ def repl(
                 out.write('(conversation forgotten)\n\n')
             elif line.startswith('/'): out.write(f'unknown command {line}: use /reset, /quit or /exit\n\n')
             else:
-                question = _one_line(cli_text(chat.tokenizer, line))
+                question = _one_line(normalize(line))
                 if not question:
                     out.write("(skipped: the model cannot read anything in that line)\n\n")
                     continue
@@ -168,20 +166,6 @@ def repl(
                 out.write('\n\n')
     except KeyboardInterrupt: pass
     out.write('\n')
-
-# %% ../nbs/06_chat.ipynb #6f062752
-@command('picogpt_chat', settings=load_checked)
-@delegates(Chat, but=['system_prompt'])
-def chat_cli(
-    system_prompt:str=None,   # a first paragraph for every prompt, e.g. "You are picoGPT, a helpful assistant."
-    **kwargs,                 # the flags of `load_checked` and `Chat`: --ckpt, --max_new_tokens, --temperature, ...
-):
-    "Chat with a trained GPT in the terminal (`picogpt_chat`): /reset forgets the conversation, /quit ends it"
-    model, tokenizer = load_checked(**split_kwargs(load_checked, kwargs))
-    chat = Chat(model, tokenizer, system_prompt and cli_text(tokenizer, system_prompt), **kwargs)
-    if hasattr(sys.stdin, 'reconfigure'): sys.stdin.reconfigure(errors='replace')
-    print("picogpt chat: ask a question; /reset forgets the conversation, /quit ends it", file=sys.stderr)
-    repl(chat, echo=not sys.stdin.isatty())
 
 # %% ../nbs/06_chat.ipynb #3046b6c0
 class ChatWidget(widgets.VBox):
@@ -315,47 +299,15 @@ def quickstart(
     question:str=QUESTION,              # what to ask the trained model
     vocab_size:int=2000,                # size of the BPE vocabulary
     device:str='auto',                  # auto, cpu, cuda or mps
-    overwrite:bool=False,               # replace the run already in ckpt_dir
     progress:bool=True,                 # print a line per evaluation
+    train=None,                         # called with TrainConfig fields and `progress` (default: chapter 4's `train`)
     **settings,                         # TrainConfig fields that replace QUICKSTART's, e.g. max_iters=1000
 ) -> dict:
     "Prepare a corpus for chat, train a chat model on its answers, and ask it `question`"
-    cfg = resolve_config({**QUICKSTART, **settings, 'data_dir': str(out_dir), 'ckpt_dir': str(ckpt_dir), 'device': device})
-    pick_device(cfg.device)
-    check_run_dir(Path(ckpt_dir), overwrite=overwrite)  # all checked before the first file is written
+    cfg = TrainConfig(**{**QUICKSTART, **settings, 'data_dir': str(out_dir), 'ckpt_dir': str(ckpt_dir), 'device': device})
+    pick_device(cfg.device)  # settings and device checked before the first file is written
     prepare_chat(text_path, out_dir, vocab_size, min_tokens=cfg.block_size + 1)
-    res = train(overwrite=overwrite, progress=progress, **asdict(cfg))
+    res = (train or picogpt.train.train)(progress=progress, **asdict(cfg))
     model, tokenizer = load_model(Path(ckpt_dir)/'best.pt', device)
-    return dict(val_loss=res['best_val_loss'], question=question, reply=''.join(Chat(model, tokenizer, seed=0).ask(question)))
-
-# %% ../nbs/06_chat.ipynb #9ee20e40
-@command('picogpt_prepare_chat')
-def prepare_chat_cli(
-    text_path:str='data/philosophy.txt',  # UTF-8 text of Q/A passages
-    out_dir:str='data/chat',              # folder for train.bin, val.bin, meta.json and tokenizer.json
-    vocab_size:int=2000,                  # vocabulary of the BPE tokenizer trained on the passages
-    tokenizer:str=None,                   # use this model's tokenizer instead: a Hugging Face name such as gpt2, or a folder
-    val_fraction:float=0.1,               # share of the passages kept for validation
-):
-    "Prepare the Q/A passages of a corpus to train a chat model on its answers (`picogpt_prepare_chat`)"
-    tok = BPETokenizer.from_pretrained(tokenizer) if tokenizer else None
-    report_prepared(prepare_chat(text_path, out_dir, vocab_size, tok, val_fraction), out_dir)
-
-# %% ../nbs/06_chat.ipynb #593a1798
-@command('picogpt_quickstart')
-def quickstart_cli(
-    text_path:str='data/philosophy.txt',    # corpus of Q/A passages
-    out_dir:str='data/quickstart',          # where the prepared chat data goes
-    ckpt_dir:str='checkpoints/quickstart',  # where checkpoints go
-    max_iters:int=QUICKSTART['max_iters'],  # optimizer steps (a few minutes on two CPU cores)
-    question:str=QUESTION,                  # what to ask the trained model
-    device:str='auto',                      # auto, cpu, cuda or mps
-    overwrite:bool=False,                   # replace the run already in --ckpt_dir
-):
-    "Prepare data/philosophy.txt for chat, train a chat model on its answers in a few minutes, and ask it a question"
-    res = quickstart(text_path, out_dir, ckpt_dir, question, device=device, overwrite=overwrite, max_iters=max_iters)
-    print(f"\nvalidation loss on held-out answers: {res['val_loss']:.3f} nats per token\n\nQ: {res['question']}\nA: {res['reply']}\n\n"
-          f"chat with it: picogpt_chat --ckpt {Path(ckpt_dir)/'best.pt'}")
-
-# %% ../nbs/06_chat.ipynb #0176f2cb
-if __name__ == '__main__': run_module(chat_cli)
+    reply = ''.join(Chat(model, tokenizer, seed=0).ask(question))
+    return dict(val_loss=res['best_val_loss'], question=question, reply=reply, history=res['history'])

@@ -5,8 +5,7 @@
 # %% auto #0
 __all__ = ['token_dtype', 'text_files', 'last_cut', 'read_chunks', 'split_point', 'train_tokenizer', 'pid_alive',
            'remove_stale_tmp', 'replace_file', 'write_file', 'staged_files', 'write_prepared', 'prepare', 'load_meta',
-           'load_split', 'load_data_tokenizer', 'load_dataset', 'get_batch', 'report_prepared', 'prepare_char_cli',
-           'prepare_tokenizer_cli']
+           'load_split', 'load_data_tokenizer', 'load_dataset', 'get_batch']
 
 # %% ../nbs/03_data.ipynb #e7f5e548
 import json, os, re, stat
@@ -342,47 +341,3 @@ def get_batch(
     if windows.dim() == 3:  # (B, T+1, 2): a target whose flag is 0 becomes -1, which the loss ignores
         return windows[:, :-1, 0].contiguous(), windows[:, 1:, 0].masked_fill(windows[:, 1:, 1] == 0, -1)
     return windows[:, :-1].contiguous(), windows[:, 1:].contiguous()
-
-# %% ../nbs/03_data.ipynb #2f24a055
-from .cli import command, run_module
-
-def report_prepared(
-    meta:dict,     # what `prepare` returned
-    out_dir:str,   # where it wrote
-):
-    "Print a two-line summary of a prepared dataset"
-    src = meta['sources']
-    print(f"{len(src)} file(s): {', '.join(src[:5])}{', ...' if len(src) > 5 else ''}")
-    print(f"wrote {out_dir}: {meta['train_tokens']:,} train + {meta['val_tokens']:,} val tokens, "
-          f"{meta['kind']} vocab of {meta['vocab_size']:,} ({meta['dtype']})")
-
-# %% ../nbs/03_data.ipynb #d5be005e
-@command('picogpt_prepare_char')
-def prepare_char_cli(
-    text_path:str='data/philosophy.txt', # UTF-8 text file to prepare
-    out_dir:str='data/char', # folder for train.bin, val.bin, meta.json and vocab.json
-    all_txt_in_dir:bool=False, # prepare every .txt file in --text_dir instead
-    text_dir:str=None, # folder of .txt files (subfolders are not read)
-    val_fraction:float=0.1, # share of each file, taken from its end, kept for validation
-):
-    "Prepare a character-level dataset (the original picoGPT's `python -m scripts.prepare_char_data`)"
-    report_prepared(prepare(text_path, out_dir, 'char', val_fraction=val_fraction, all_txt_in_dir=all_txt_in_dir,
-                            text_dir=text_dir), out_dir)
-
-# %% ../nbs/03_data.ipynb #2a75b904
-@command('picogpt_prepare_tokenizer')
-def prepare_tokenizer_cli(
-    text_path:str='data/philosophy.txt', # UTF-8 text file to prepare
-    out_dir:str='data/token', # folder for train.bin, val.bin, meta.json and tokenizer.json
-    vocab_size:int=8000, # vocabulary size of the trained tokenizer
-    backend:str='bpe', # bpe (Hugging Face tokenizers; word if it is missing) or word
-    all_txt_in_dir:bool=False, # prepare every .txt file in --text_dir instead
-    text_dir:str=None, # folder of .txt files (subfolders are not read)
-    val_fraction:float=0.1, # share of each file, taken from its end, kept for validation
-):
-    "Prepare a token-level dataset with a BPE or word tokenizer (the original picoGPT's `python -m scripts.prepare_tokenizer`)"
-    if backend not in ('bpe', 'word'): raise ValueError(f"`backend` must be bpe or word, got {backend!r}")
-    report_prepared(prepare(text_path, out_dir, backend, vocab_size, val_fraction, all_txt_in_dir, text_dir), out_dir)
-
-# %% ../nbs/03_data.ipynb #cdf83b73
-if __name__ == '__main__': run_module(char=prepare_char_cli, tokenizer=prepare_tokenizer_cli)
