@@ -13,6 +13,8 @@ from execnb.nbio import read_nb, write_nb
 def readme_text() -> str:
     cfg = get_config()
     nb = read_nb(cfg.nbs_path/cfg.readme_nb)
+    # a cell whose input the site hides (`echo: false`) shows only a figure there; a README has no file for it
+    nb.cells = [c for c in nb.cells if not (c.cell_type == 'code' and re.search(r'^#\|\s*echo:\s*false', c.source, re.M))]
     FilterDefaults()(nb)
     nb.metadata['language_info'] = {'name': 'python'}  # code blocks fenced as python (nbdev_clean strips this key)
     with tempfile.TemporaryDirectory() as d:

@@ -35,7 +35,7 @@ TAUGHT = {
                     'load_model', 'plot_losses'],
     '05_sampling': ['top_k_filter', 'top_p_filter', 'apply_repetition_penalty', 'sample_next', 'iter_tokens', 'generate',
                     'stream', 'generate_text'],
-    '06_chat': ['turn_text', 'question_text', 'format_chat', 'recent_turns', 'whole_words', 'Chat', 'ChatWidget',
+    '06_chat': ['turn_text', 'question_text', 'format_chat', 'recent_turns', 'whole_sentences', 'Chat', 'ChatWidget',
                 'passage_turns', 'chat_passages', 'encode_chat', 'prepare_chat', 'quickstart'],
     '10_cpu': ['thread_counts', 'ThreadPicker', 'thread_picker', 'float32_attention', 'CpuSpeed'],
     '11_checkpoints': ['save_checkpoint', 'load_checkpoint', 'checked_config', 'load_checked_model', 'pretrained_checkpoint',

@@ -1,16 +1,20 @@
 """How well a checkpoint chats: 20 questions that are not in the corpus, and the answers of the held-out passages.
 
-For each question a fresh `Chat` (the chapter 6 defaults, seed i for question i) writes a reply. Printed:
+Each question is asked with the chapter 6 defaults. Printed:
 - real words: the share of the replies' words that occur in the corpus (lower-cased, letters and apostrophes);
 - mean reply length, in words;
-- clean endings: how many replies ended at a stop (the end of an answer) rather than at the token limit;
+- clean endings: how many replies end a sentence (their last character is `.`, `?` or `!`), for the 20 questions
+  asked one by one (a fresh `Chat` each, seed i) and asked in turn in one conversation (seed 0; each prompt holds
+  the newest earlier turns that fit), and how many of them stopped where the model ended its answer rather than
+  at the token limit (a reply cut at the limit keeps its full sentences);
 - the answer-token validation loss: the model's loss on the answers of the held-out passages (the last tenth of
   the corpus's Q/A passages, as `prepare_chat` splits them), in nats per token and in bits per character, so
   that character- and token-level models compare;
 - the question's help: does a reply depend on the question? Each held-out answer is scored twice, as a
-  one-turn passage after its own question and after the question of the next held-out turn; the help is the
-  second loss minus the first, in nats per answer token, on the same answer tokens (those that fit in the
-  context after either question). A model that uses the question scores a positive number; one that ignores it, 0.
+  one-turn passage after its own question and after the question of the turn half the list away (from
+  another passage); the help is the second loss minus the first, in nats per answer token, on the same answer
+  tokens (those that fit in the context after either question). A model that uses the question scores a positive
+  number; one that ignores it, 0.
 
     python benchmarks/chat_eval.py --ckpt checkpoints/quickstart/best.pt
     python benchmarks/chat_eval.py --ckpt checkpoints/ch04/best.pt --replies   # and print every reply
@@ -34,6 +38,8 @@ QUESTIONS = ["What makes a friendship last?", "Why do we keep promises we regret
              "How can I live with uncertainty?"]
 
 def words(text:str) -> list[str]: return re.findall(r"[a-z']+", text.lower())
+
+def ends_sentence(reply:str) -> bool: return reply.rstrip()[-1:] in ('.', '?', '!')
 
 def answer_loss(model, tokenizer, corpus:Path, batches:int=20) -> tuple[float, float]:
     "The model's loss on the answer tokens of the held-out passages: nats per token, and bits per character"
@@ -69,7 +75,7 @@ def question_help(model, tokenizer, corpus:Path) -> tuple[float, int, int]:
     own = other = 0.0
     count = scored = 0
     for i, (q, a) in enumerate(split):
-        q_other = split[(i + 1) % len(split)][0]
+        q_other = split[(i + len(split) // 2) % len(split)][0]  # half the list away: another passage's question
         keep = min(len(a), model.config.block_size + 1 - max(len(q), len(q_other)))  # the same answer tokens fit after both
         if keep < 1: continue
         own += answer_nats(model, q, a[:keep])
@@ -86,24 +92,28 @@ def main(
     device:str='cpu',                  # auto, cpu, cuda or mps
     threads:int=None,                  # CPU threads for PyTorch (default: its own choice)
 ):
-    "Real words, reply length, clean endings and answer-token loss of a chat checkpoint"
+    "Real words, reply length, clean endings, answer-token loss and the question's help of a chat checkpoint"
     if threads: torch.set_num_threads(threads)
     text = Path(corpus).read_text(encoding='utf-8')
     if (seen := [q for q in QUESTIONS if q in text]): sys.exit(f"error: these questions are in {corpus}: {seen}")
     model, tokenizer = load_checked_model(ckpt, device)
-    vocab, said, clean = set(words(text)), [], 0
-    for i, q in enumerate(QUESTIONS):
-        chat = Chat(model, tokenizer, seed=i)
-        reply = ''.join(chat.ask(q))
-        said.append(reply)
-        clean += chat.ended == 'stop'
-        if replies: print(f"Q: {q}\nA: {reply}\n")
-    ws = [w for r in said for w in words(r)]
+    alone = [Chat(model, tokenizer, seed=i) for i in range(len(QUESTIONS))]  # a fresh chat per question
+    said = [''.join(chat.ask(q)) for chat, q in zip(alone, QUESTIONS)]
+    stopped_alone = sum(chat.ended == 'stop' for chat in alone)
+    talk, talked, stopped_talk = Chat(model, tokenizer, seed=0), [], 0  # one conversation, the questions in turn
+    for q in QUESTIONS:
+        talked.append(''.join(talk.ask(q)))
+        stopped_talk += talk.ended == 'stop'
+    if replies:
+        for q, a, b in zip(QUESTIONS, said, talked): print(f"Q: {q}\nA (asked alone): {a}\nA (in the conversation): {b}\n")
+    ws, vocab = [w for r in said for w in words(r)], set(words(text))
     nats, bpc = answer_loss(model, tokenizer, Path(corpus))
     print(f"{ckpt}: {tokenizer.kind} tokenizer, {model.num_params():,} parameters, block_size {model.config.block_size}")
     print(f"real words         {sum(w in vocab for w in ws) / max(1, len(ws)):.1%} of {len(ws)} reply words")
     print(f"mean reply length  {len(ws) / len(QUESTIONS):.1f} words")
-    print(f"clean endings      {clean} of {len(QUESTIONS)} replies")
+    n = len(QUESTIONS)
+    print(f"clean endings      {sum(map(ends_sentence, said))} of {n} asked alone, {sum(map(ends_sentence, talked))} of {n} in one "
+          f"conversation (stopped at the end of an answer: {stopped_alone} and {stopped_talk})")
     print(f"answer-token loss  {nats:.3f} nats per token, {bpc:.3f} bits per character (held-out passages)")
     helped, tokens, answers = question_help(model, tokenizer, Path(corpus))
     print(f"question's help    {helped:.3f} nats per token: the loss of {answers} held-out answers ({tokens} tokens) "

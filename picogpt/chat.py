@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['STOPS', 'NO_REPLY', 'QUICKSTART', 'QUESTION', 'turn_text', 'question_text', 'format_chat', 'recent_turns',
-           'whole_words', 'Chat', 'repl', 'ChatWidget', 'passage_turns', 'chat_passages', 'encode_chat', 'prepare_chat',
-           'quickstart']
+           'whole_sentences', 'Chat', 'repl', 'ChatWidget', 'passage_turns', 'chat_passages', 'encode_chat',
+           'prepare_chat', 'quickstart']
 
 # %% ../nbs/06_chat.ipynb #172b7345
 import html, re, sys
@@ -62,22 +62,23 @@ def recent_turns(
 STOPS = ("\nQ:", "\nA:", "\n\n")  # the end of an answer in the corpus's format
 NO_REPLY = "(no reply)"            # what an empty reply shows
 
-def whole_words(
+def _words(text:str) -> list[str]: return re.findall(r'\s*\S+', text)  # each word with the space before it
+
+def whole_sentences(
     pieces:Iterator[str],  # text as `stream` yields it
 ) -> Iterator[str]:
-    "Pass `pieces` on a word at a time; if they ran out of tokens rather than stopping, drop the unfinished last word"
-    held, sent = '', False
+    "Pass `pieces` on a word at a time, each sentence once it ends; out of tokens, drop the unfinished last sentence"
+    text, sent = '', 0  # all the text so far, and how much of it went out
     while True:
-        try: held += next(pieces)
+        try: text = (text + next(pieces)).lstrip()  # lstrip: the space after "A:"
         except StopIteration as end:
-            last = held.rstrip() if end.value == 'stop' else ''
-            if last: yield last
+            if end.value == 'stop': yield from _words(text.rstrip()[sent:])
+            elif not sent: yield from _words(text[:max(text.rfind(' '), text.rfind('\n'), 0)])  # no full sentence: whole words
             return end.value  # 'stop' or 'limit', for whoever wants to know
-        if not sent: held = held.lstrip()  # the space after "A:"
-        cut = max(held.rfind(' '), held.rfind('\n'))
-        if cut > 0:
-            yield held[:cut]
-            held, sent = held[cut:], True
+        ends = [m.start() + 1 for m in re.finditer(r'[.?!]\s', text)]  # a sentence has ended once a space follows it
+        if ends and ends[-1] > sent:
+            yield from _words(text[sent:ends[-1]])
+            sent = ends[-1]
 
 # %% ../nbs/06_chat.ipynb #1a54235a
 class Chat:
@@ -123,7 +124,7 @@ class Chat:
         if not question: raise ValueError("the question is empty: type something to ask")
         seed = None if self.seed is None else self.seed + self.asked
         self.asked += 1
-        reply, words = '', whole_words(stream(self.model, self.tokenizer, self.prompt_ids(question), self.max_new_tokens,
+        reply, words = '', whole_sentences(stream(self.model, self.tokenizer, self.prompt_ids(question), self.max_new_tokens,
                                               stop_text=list(STOPS), seed=seed, **self.sampling))
         while True:
             try: piece = next(words)
@@ -293,18 +294,19 @@ QUICKSTART = dict(n_layer=4, n_head=4, n_embd=128, block_size=384, batch_size=16
 QUESTION = "What makes a friendship last?"  # not in the corpus
 
 def quickstart(
-    text_path='data/philosophy.txt',    # corpus of Q/A passages
-    out_dir='data/quickstart',          # where the prepared chat data goes
-    ckpt_dir='checkpoints/quickstart',  # where checkpoints go
-    question:str=QUESTION,              # what to ask the trained model
-    vocab_size:int=2000,                # size of the BPE vocabulary
-    device:str='auto',                  # auto, cpu, cuda or mps
-    progress:bool=True,                 # print a line per evaluation
-    train=None,                         # called with TrainConfig fields and `progress` (default: chapter 4's `train`)
-    **settings,                         # TrainConfig fields that replace QUICKSTART's, e.g. max_iters=1000
+    text_path:str='data/philosophy.txt',    # corpus of Q/A passages
+    out_dir:str='data/quickstart',          # where the prepared chat data goes
+    ckpt_dir:str='checkpoints/quickstart',  # where checkpoints go
+    question:str=QUESTION,                  # what to ask the trained model
+    vocab_size:int=2000,                    # size of the BPE vocabulary
+    device:str='auto',                      # auto, cpu, cuda or mps
+    progress:bool=True,                     # print a line per evaluation
+    train=None,                             # called with TrainConfig fields and `progress` (default: chapter 4's `train`)
+    max_iters:int=QUICKSTART['max_iters'],  # optimizer steps (a few minutes on two CPU cores)
+    **settings,                             # other TrainConfig fields that replace QUICKSTART's, e.g. n_layer=2
 ) -> dict:
     "Prepare a corpus for chat, train a chat model on its answers, and ask it `question`"
-    cfg = TrainConfig(**{**QUICKSTART, **settings, 'data_dir': str(out_dir), 'ckpt_dir': str(ckpt_dir), 'device': device})
+    cfg = TrainConfig(**{**QUICKSTART, **settings, 'max_iters': max_iters, 'data_dir': str(out_dir), 'ckpt_dir': str(ckpt_dir), 'device': device})
     pick_device(cfg.device)  # settings and device checked before the first file is written
     prepare_chat(text_path, out_dir, vocab_size, min_tokens=cfg.block_size + 1)
     res = (train or picogpt.train.train)(progress=progress, **asdict(cfg))

@@ -9,30 +9,22 @@ __all__ = ['ERRORS', 'FlagParser', 'command_parser', 'split_kwargs', 'given_flag
            'smoke_cpu', 'smoke_train', 'smoke_cli']
 
 # %% ../nbs/14_commands.ipynb #9ce84f47
-import argparse, difflib, inspect, os, re, signal, subprocess, sys, tempfile, typing
+import argparse, difflib, importlib, inspect, os, re, signal, subprocess, sys, tempfile, typing
 from contextlib import contextmanager
 from functools import partial, wraps
 from pathlib import Path
 
-import torch
 from fastcore.docments import docments
 from fastcore.imports import in_ipython
-from fastcore.meta import delegates
 from fastcore.script import Param
 
 from .tokenizers import BPETokenizer, load_tokenizer
-from .model import GPT, GPTConfig
 from .data import prepare, text_files, train_tokenizer
-from .train import TrainConfig
-from .checkpoint import load_checked_model
-from .runs import check_run_dir, dist_info, resolve_config, train_run
-from .sampler import generate_text, iter_tokens, stream
-from .fast import decoding_step, quantize_int8
-from .chat import QUESTION, QUICKSTART, Chat, prepare_chat, quickstart, repl
 
 # %% ../nbs/14_commands.ipynb #f15e12f9
 class FlagParser(argparse.ArgumentParser):
-    "An `ArgumentParser` whose errors are one line, naming the nearest flag to one it does not know"
+    "An `ArgumentParser` that takes whole flag names only, and whose errors are one line naming the nearest flag"
+    def __init__(self, *args, **kwargs): super().__init__(*args, allow_abbrev=False, **kwargs)
     def error(self, message:str):
         unknown = re.findall(r'(?<!\w)--?[\w-]+', message) if message.startswith('unrecognized arguments') else []
         near = [m for u in unknown for m in difflib.get_close_matches(u, self._option_string_actions, n=1)]
@@ -45,19 +37,26 @@ def _flag_type(anno):
     kinds = [a for a in typing.get_args(anno) if a is not type(None)]
     return kinds[0] if kinds and not isinstance(anno, type) else anno
 
+def _source(s):
+    "A source of flags: a function or dataclass, or its name 'module:name', imported only now"
+    return getattr(importlib.import_module(s.split(':')[0]), s.split(':')[1]) if isinstance(s, str) else s
+
 def command_parser(
-    f,              # the command; each parameter is a flag, documented by its comment
-    prog:str,       # the command's name, shown in usage lines, e.g. 'picogpt_train'
-    settings=None,  # a dataclass, or a function, whose fields or parameters are flags too, passed to `f` in its `**kwargs`
+    f,          # the command; each parameter is a flag, documented by its comment
+    prog:str,   # the command's name, shown in usage lines, e.g. 'picogpt_train'
+    *settings,  # dataclasses or functions, or their names 'module:name', whose keyword parameters are flags too, for `f`'s `**kwargs`
 ) -> argparse.ArgumentParser:
-    "A flag per parameter of `f` (and of `settings`): `--name VALUE (default: x)`, `--switch` for a boolean"
-    p = FlagParser(prog=prog, description=f.__doc__,
-                   formatter_class=lambda prog: argparse.HelpFormatter(prog, max_help_position=36))
-    for source in filter(None, (settings, f)):
+    "A flag per parameter of `f` and per keyword parameter of `settings`: `--name VALUE (default: x)`, `--switch` for a boolean"
+    p, seen = FlagParser(prog=prog, description=f.__doc__,
+                         formatter_class=lambda prog: argparse.HelpFormatter(prog, max_help_position=36)), set()
+    for source in [*map(_source, settings), f]:
         for name, d in docments(source, full=True, returns=False, eval_str=True).items():
-            if d.get('kind') == inspect.Parameter.VAR_KEYWORD: continue
-            param = Param(d.docment, _flag_type(d.anno))
+            kind = _flag_type(d.anno)
+            if name in seen or kind not in (str, int, float, bool) or (source is not f and d.default is inspect.Parameter.empty): continue
+            seen.add(name)
+            param = Param(d.docment, kind)
             param.set_default(d.default)
+            if param.negated: param.help = f"turn off {name} (on by default: {d.docment})"
             p.add_argument(f"{param.pre}{'no-' * param.negated}{name}", **param.kwargs, **(dict(dest=name) if param.negated else {}))
     return p
 
@@ -110,14 +109,14 @@ def cli_errors(
 
 # %% ../nbs/14_commands.ipynb #17fad2c5
 def command(
-    prog:str,       # the command's name, e.g. 'picogpt_train'
-    settings=None,  # a dataclass or function whose parameters are flags too (see `command_parser`)
+    prog:str,   # the command's name, e.g. 'picogpt_train'
+    *settings,  # sources of more flags (see `command_parser`)
 ):
     "Decorator: `f()` takes its flags from the command line, `f(**flags)` from Python; either way errors are one line"
     def decorate(f):
         @wraps(f)
         def run(*args, **kwargs):
-            parser = command_parser(f, prog, settings)
+            parser = command_parser(f, prog, *settings)
             if not (args or kwargs): kwargs = given_flags(parser)
             with cli_errors(parser): return f(*args, **kwargs)
         return run
@@ -132,9 +131,7 @@ def run_module(
     if in_ipython(): return
     if main is not None: return main()
     word, module = (sys.argv[1] if len(sys.argv) > 1 else ''), sys.modules['__main__'].__spec__.name
-    if word in named:
-        del sys.argv[1]
-        return named[word]()
+    if word in named: return named[sys.argv.pop(1)]()
     usage = f"python -m {module} {'|'.join(named)} [flags]"
     if word in ('-h', '--help'):
         print(f"usage: {usage}\n\n" + '\n'.join(f"  {w:18} {c.__doc__}" for w, c in named.items()))
@@ -180,8 +177,7 @@ def prepare_char_cli(
     val_fraction:float=0.1, # share of each file, taken from its end, kept for validation
 ):
     "Prepare a character-level dataset (the original picoGPT's `python -m scripts.prepare_char_data`)"
-    report_prepared(prepare(text_path, out_dir, 'char', val_fraction=val_fraction, all_txt_in_dir=all_txt_in_dir,
-                            text_dir=text_dir), out_dir)
+    report_prepared(prepare(text_path, out_dir, 'char', val_fraction=val_fraction, all_txt_in_dir=all_txt_in_dir, text_dir=text_dir), out_dir)
 
 @command('picogpt_prepare_tokenizer')
 def prepare_tokenizer_cli(
@@ -198,7 +194,7 @@ def prepare_tokenizer_cli(
     report_prepared(prepare(text_path, out_dir, backend, vocab_size, val_fraction, all_txt_in_dir, text_dir), out_dir)
 
 # %% ../nbs/14_commands.ipynb #d99d3c26
-@command('picogpt_train', settings=TrainConfig)
+@command('picogpt_train', 'picogpt.train:TrainConfig')
 def train_cli(
     resume:str=None,            # checkpoint to continue exactly, e.g. checkpoints/char/latest.pt
     init_from:str=None,         # checkpoint to take the weights from (a warm start), or a Hugging Face GPT-2 such as gpt2
@@ -210,6 +206,7 @@ def train_cli(
     **settings,                 # TrainConfig fields
 ):
     "Train a GPT on prepared data (`picogpt_train`)"
+    from picogpt.runs import dist_info, train_run
     if tokenizer_path and vocab_path and tokenizer_path != vocab_path: raise ValueError("give `tokenizer_path` or `vocab_path`, not both")
     res = train_run(resume, init_from, not no_strict_init, tokenizer_path or vocab_path, overwrite, threads=threads, **settings)
     if dist_info()[0] != 0: return
@@ -233,8 +230,9 @@ def load_checked(
     if mode not in (None, 'char', 'token'): raise ValueError(f"`mode` must be char or token, got {mode!r}")
     if tokenizer_path and vocab_path and tokenizer_path != vocab_path: raise ValueError("give `tokenizer_path` or `vocab_path`, not both")
     if dtype not in ('float32', 'bfloat16', 'int8'): raise ValueError(f"`dtype` must be float32, bfloat16 or int8, got {dtype!r}")
-    model, tokenizer = load_checked_model(ckpt, device, 'bfloat16' if dtype == 'int8' else dtype)
-    if dtype == 'int8': quantize_int8(model)
+    from picogpt import checkpoint, fast
+    model, tokenizer = checkpoint.load_checked_model(ckpt, device, 'bfloat16' if dtype == 'int8' else dtype)
+    if dtype == 'int8': fast.quantize_int8(model)
     if mode and mode != tokenizer.mode:
         raise ValueError(f"`mode={mode}` does not match {ckpt}, a {tokenizer.mode}-level model: leave `mode` out, the checkpoint knows it")
     if (path := tokenizer_path or vocab_path) and load_tokenizer(path).fingerprint != tokenizer.fingerprint:
@@ -247,15 +245,13 @@ def cli_text(
     text:str,   # text from the command line
 ) -> str:
     "`text` for the model: `\\n` means a newline, unknown characters get stand-ins (with a note on stderr)"
-    text = text.replace('\\n', '\n')
-    fixed = tokenizer.normalize(text)
+    fixed = tokenizer.normalize(text := text.replace('\\n', '\n'))
     if fixed != text:
         unknown = dict.fromkeys(c for c in text if c not in fixed)  # stand-ins are known characters
         print(f"note: the model's vocabulary lacks {', '.join(map(repr, unknown))}; it reads {fixed!r}", file=sys.stderr)
     return fixed
 
 # %% ../nbs/14_commands.ipynb #fbe4b74c
-@delegates(iter_tokens, but=['step'])
 def write_samples(
     model,                    # a GPT
     tokenizer,                # its tokenizer
@@ -269,10 +265,11 @@ def write_samples(
 ):
     "Write `num_samples` continuations of `prompt`, each as it is generated, separated by a line of dashes"
     if num_samples < 1: raise ValueError(f"`num_samples` must be >= 1, got {num_samples}")
+    from picogpt import fast, sampler
     file, seed = file or sys.stdout, kwargs.pop('seed', None)
-    step = decoding_step(model, 1, compile, threads)  # one for all the samples
+    step = fast.decoding_step(model, 1, compile, threads)  # one for all the samples
     for i in range(num_samples):
-        pieces = stream(model, tokenizer, prompt, max_new_tokens, seed=None if seed is None else seed + i, step=step, **kwargs)
+        pieces = sampler.stream(model, tokenizer, prompt, max_new_tokens, seed=None if seed is None else seed + i, step=step, **kwargs)
         if i: file.write('-' * 40 + '\n')
         file.write(prompt)
         for piece in pieces:
@@ -280,8 +277,7 @@ def write_samples(
             file.flush()
         file.write('\n')
 
-@command('picogpt_sample', settings=load_checked)
-@delegates(write_samples, but=['file'])
+@command('picogpt_sample', load_checked, write_samples, 'picogpt.sampler:iter_tokens')
 def sample_cli(
     prompt:str='\\n',  # text to continue; \n means a newline
     **kwargs,          # the flags of `load_checked` and `write_samples`: --ckpt, --num_samples, --temperature, ...
@@ -291,8 +287,7 @@ def sample_cli(
     write_samples(model, tokenizer, cli_text(tokenizer, prompt), **kwargs)
 
 # %% ../nbs/14_commands.ipynb #6f062752
-@command('picogpt_chat', settings=load_checked)
-@delegates(Chat, but=['system_prompt', 'step'])
+@command('picogpt_chat', load_checked, 'picogpt.chat:Chat')
 def chat_cli(
     system_prompt:str=None,   # a first paragraph for every prompt, e.g. "You are picoGPT, a helpful assistant."
     compile:bool=False,       # compile the one-token step (on a CPU ahead of time): faster steps, after seconds of compiling
@@ -300,6 +295,8 @@ def chat_cli(
     **kwargs,                 # the flags of `load_checked` and `Chat`: --ckpt, --max_new_tokens, --temperature, ...
 ):
     "Chat with a trained GPT in the terminal (`picogpt_chat`): /reset forgets the conversation, /quit ends it"
+    from picogpt.chat import Chat, repl
+    from picogpt.fast import decoding_step
     model, tokenizer = load_checked(**split_kwargs(load_checked, kwargs))
     step = decoding_step(model, 1, compile, threads)  # one for the whole conversation
     chat = Chat(model, tokenizer, system_prompt and cli_text(tokenizer, system_prompt), step=step, **kwargs)
@@ -317,25 +314,25 @@ def prepare_chat_cli(
     val_fraction:float=0.1,               # share of the passages kept for validation
 ):
     "Prepare the Q/A passages of a corpus to train a chat model on its answers (`picogpt_prepare_chat`)"
+    from picogpt.chat import prepare_chat
     tok = BPETokenizer.from_pretrained(tokenizer) if tokenizer else None
     report_prepared(prepare_chat(text_path, out_dir, vocab_size, tok, val_fraction), out_dir)
 
-@command('picogpt_quickstart')
+@command('picogpt_quickstart', 'picogpt.chat:quickstart')
 def quickstart_cli(
-    text_path:str='data/philosophy.txt',    # corpus of Q/A passages
-    out_dir:str='data/quickstart',          # where the prepared chat data goes
-    ckpt_dir:str='checkpoints/quickstart',  # where checkpoints go
-    max_iters:int=QUICKSTART['max_iters'],  # optimizer steps (a few minutes on two CPU cores)
-    question:str=QUESTION,                  # what to ask the trained model
-    device:str='auto',                      # auto, cpu, cuda or mps
-    overwrite:bool=False,                   # replace the run already in --ckpt_dir
+    overwrite:bool=False,  # replace the run already in --ckpt_dir
+    **kwargs,              # the flags of chapter 6's `quickstart`: --text_path, --ckpt_dir, --max_iters, --question, ...
 ):
     "Prepare data/philosophy.txt for chat, train a chat model on its answers in a few minutes, and ask it a question"
-    resolve_config({**QUICKSTART, 'max_iters': max_iters, 'data_dir': out_dir, 'ckpt_dir': ckpt_dir, 'device': device})
-    check_run_dir(Path(ckpt_dir), overwrite=overwrite)  # both checked before the first file is written
-    res = quickstart(text_path, out_dir, ckpt_dir, question, device=device, train=partial(train_run, overwrite=overwrite), max_iters=max_iters)
+    from picogpt.chat import QUICKSTART, quickstart
+    from picogpt.runs import check_run_dir, resolve_config, train_run
+    (qs := inspect.signature(quickstart).bind(**kwargs)).apply_defaults()
+    ckpt_dir, qs = Path(qs.arguments['ckpt_dir']), qs.arguments
+    resolve_config({**QUICKSTART, 'max_iters': qs['max_iters'], 'data_dir': qs['out_dir'], 'ckpt_dir': str(ckpt_dir), 'device': qs['device']})
+    check_run_dir(ckpt_dir, overwrite=overwrite, resumable=False)  # both checked before the first file is written
+    res = quickstart(train=partial(train_run, overwrite=overwrite), **kwargs)
     print(f"\nvalidation loss on held-out answers: {res['val_loss']:.3f} nats per token\n\nQ: {res['question']}\nA: {res['reply']}\n\n"
-          f"chat with it: picogpt_chat --ckpt {Path(ckpt_dir)/'best.pt'}")
+          f"chat with it: picogpt_chat --ckpt {ckpt_dir/'best.pt'}")
 
 # %% ../nbs/14_commands.ipynb #8b2f0a18
 def smoke_cpu(
@@ -344,11 +341,13 @@ def smoke_cpu(
     max_new_tokens:int=100,          # characters to generate
 ) -> str:
     "Random-weights GPT on the CPU: build, encode, generate; returns the prompt and its continuation"
+    import torch
+    from picogpt.model import GPT, GPTConfig
+    from picogpt.sampler import generate_text
     tokenizer = train_tokenizer('char', text_files(text_path))  # reads the corpus in chunks
     torch.manual_seed(0)
     model = GPT(GPTConfig(vocab_size=tokenizer.vocab_size, block_size=64, n_layer=2, n_head=2, n_embd=64))
-    prompt = tokenizer.normalize(prompt)
-    return prompt + generate_text(model, tokenizer, prompt, max_new_tokens, seed=0)
+    return (prompt := tokenizer.normalize(prompt)) + generate_text(model, tokenizer, prompt, max_new_tokens, seed=0)
 
 def smoke_train(
     text_path='data/philosophy.txt',  # corpus, trained on at character level
@@ -361,6 +360,7 @@ def smoke_train(
     progress:bool=True,               # print a line per evaluation
 ) -> tuple:
     "Train a tiny GPT for `max_iters` steps; returns the first and the last validation loss of its run"
+    from picogpt.runs import train_run
     where = dict(ckpt_dir=str(ckpt_dir)) if ckpt_dir else {} if resume else dict(ckpt_dir='checkpoints/smoke')
     arch = {} if (resume or init_from) else dict(n_layer=2, n_head=2, n_embd=64, block_size=64)
     with tempfile.TemporaryDirectory() as data_dir:

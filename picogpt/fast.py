@@ -7,7 +7,7 @@ __all__ = ['one_query_attention', 'written_out_attention', 'compile_decoder', 's
            'decoding_step', 'Int8Linear', 'quantize_int8']
 
 # %% ../nbs/13_fast_decoding.ipynb #47e4ece2
-import math, tempfile, weakref
+import math, tempfile, warnings, weakref
 from contextlib import contextmanager
 from typing import Callable
 
@@ -85,23 +85,27 @@ class ExportedStep:
         self.filled = torch.empty(c.block_size)  # a view of its first n entries tells the step that the caches hold n positions
         was_training = model.training
         model.eval()
-        try:
-            with torch.no_grad():
-                caches = model.new_caches(c.block_size + 1)
-                model(torch.zeros(batch_size, 2, dtype=torch.long), caches=caches)  # a prefill: cache buffers of the right shape
-                ks, vs = [x.k for x in caches], [x.v for x in caches]
-                n = torch.export.Dim('n', min=1, max=c.block_size - 1)
-                with written_out_attention(model):
-                    program = torch.export.export(
-                        _OneTokenStep(model), (torch.zeros(batch_size, 1, dtype=torch.long), self.filled[:2], self.weights, ks, vs),
-                        dynamic_shapes=(None, {0: n}, {k: None for k in self.weights}, [None] * len(ks), [None] * len(vs)))
-            program = program.run_decompositions({torch.ops.aten.linear.default: _linear_then_bias})
-            with tempfile.TemporaryDirectory() as d:
-                package = torch._inductor.aoti_compile_and_package(program, package_path=f"{d}/step.pt2")
-                # the loader's `boxed_run`, not the public call of the loaded package, which parses the inputs' tree spec
-                # from text and flattens the hundred-odd inputs again at every step: __call__ passes them in order itself
-                self.run = torch._inductor.aoti_load_package(package).loader.boxed_run
-        finally: model.train(was_training)
+        with warnings.catch_warnings():
+            # torch.export copies its own tree specs through a class that torch deprecates: a FutureWarning about
+            # `LeafSpec` that no caller can act on, silenced here alone
+            warnings.filterwarnings('ignore', r'`isinstance\(treespec, LeafSpec\)` is deprecated', FutureWarning)
+            try:
+                with torch.no_grad():
+                    caches = model.new_caches(c.block_size + 1)
+                    model(torch.zeros(batch_size, 2, dtype=torch.long), caches=caches)  # a prefill: cache buffers of the right shape
+                    ks, vs = [x.k for x in caches], [x.v for x in caches]
+                    n = torch.export.Dim('n', min=1, max=c.block_size - 1)
+                    with written_out_attention(model):
+                        program = torch.export.export(
+                            _OneTokenStep(model), (torch.zeros(batch_size, 1, dtype=torch.long), self.filled[:2], self.weights, ks, vs),
+                            dynamic_shapes=(None, {0: n}, {k: None for k in self.weights}, [None] * len(ks), [None] * len(vs)))
+                program = program.run_decompositions({torch.ops.aten.linear.default: _linear_then_bias})
+                with tempfile.TemporaryDirectory() as d:
+                    package = torch._inductor.aoti_compile_and_package(program, package_path=f"{d}/step.pt2")
+                    # the loader's `boxed_run`, not the public call of the loaded package, which parses the inputs' tree spec
+                    # from text and flattens the hundred-odd inputs again at every step: __call__ passes them in order itself
+                    self.run = torch._inductor.aoti_load_package(package).loader.boxed_run
+            finally: model.train(was_training)
 
     def __call__(self,
         tok:Tensor,            # (B, 1) the newest token of each row

@@ -61,14 +61,16 @@ def check_run_dir(
     ckpt_dir:Path,       # where the run will write
     resume=None,         # the checkpoint being resumed, if any
     overwrite:bool=False,# replace a run already in the folder
+    resumable:bool=True, # whether the caller can continue a run (the quickstart cannot), so the error offers it
 ):
     "Refuse a folder that holds another run, unless this run continues it or `overwrite` replaces it"
     if ckpt_dir.exists() and not ckpt_dir.is_dir(): raise NotADirectoryError(f"ckpt_dir {ckpt_dir} is a file, not a folder")
     held = [n for n in RUN_FILES if (ckpt_dir/n).exists()]
     continuing = resume is not None and Path(resume).resolve().parent == ckpt_dir.resolve()
     if held and not (continuing or overwrite):
-        raise ValueError(f"{ckpt_dir} already holds a run ({', '.join(held)}): continue it with `resume={ckpt_dir/'latest.pt'}`, "
-                         f"replace it with `overwrite=True`, or choose another `ckpt_dir`")
+        resume = f"continue it with `resume={ckpt_dir/'latest.pt'}`, " if resumable else ''
+        raise ValueError(f"{ckpt_dir} already holds a run ({', '.join(held)}): {resume}replace it with `overwrite=True`, "
+                         "or choose another `ckpt_dir`")
 
 # %% ../nbs/12_runs.ipynb #3d79fe6f
 def read_metrics(
