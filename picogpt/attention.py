@@ -6,7 +6,6 @@
 __all__ = ['KVCache', 'CausalSelfAttention']
 
 # %% ../nbs/01_attention.ipynb #2d43683b
-import math
 import torch
 from torch import nn, Tensor
 import torch.nn.functional as F

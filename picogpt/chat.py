@@ -22,7 +22,7 @@ from torch import nn
 from .tokenizers import BPETokenizer
 from .data import read_chunks, staged_files, text_files, token_dtype, write_prepared
 import picogpt.train
-from .train import TrainConfig, load_model, pick_device, train
+from .train import TrainConfig, load_model, pick_device
 
 from .sampler import iter_tokens, stream
 

@@ -7,7 +7,7 @@ __all__ = ['save_checkpoint', 'load_checkpoint', 'clean_state_dict', 'checked_co
            'weights_finite', 'checkpoint_tokenizer', 'load_checked_model', 'pretrained_checkpoint', 'source_checkpoint']
 
 # %% ../nbs/11_checkpoints.ipynb #8c5c3bec
-import json, math, os, pickle, re, shutil
+import os, pickle, re, shutil
 from dataclasses import asdict
 from pathlib import Path
 

@@ -68,8 +68,8 @@ def check_run_dir(
     held = [n for n in RUN_FILES if (ckpt_dir/n).exists()]
     continuing = resume is not None and Path(resume).resolve().parent == ckpt_dir.resolve()
     if held and not (continuing or overwrite):
-        resume = f"continue it with `resume={ckpt_dir/'latest.pt'}`, " if resumable else ''
-        raise ValueError(f"{ckpt_dir} already holds a run ({', '.join(held)}): {resume}replace it with `overwrite=True`, "
+        offer = f"continue it with `resume={ckpt_dir/'latest.pt'}`, " if resumable else ''
+        raise ValueError(f"{ckpt_dir} already holds a run ({', '.join(held)}): {offer}replace it with `overwrite=True`, "
                          "or choose another `ckpt_dir`")
 
 # %% ../nbs/12_runs.ipynb #3d79fe6f

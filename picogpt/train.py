@@ -9,7 +9,7 @@ __all__ = ['DTYPES', 'ARCH', 'estimate_loss', 'get_lr', 'configure_optimizer', '
            'plot_losses']
 
 # %% ../nbs/04_training.ipynb #b1a9fcca
-import math, time
+import math
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
