@@ -11,6 +11,10 @@ Every run decodes with `generate`, its step made by `picogpt.fast.decoding_step`
 CPU `compile=True` exports the step and compiles it ahead of time (`exported_step`); the benchmark also times the
 step compiled by `torch.compile` (`compile_decoder`, what `compile=True` uses on a GPU), on the CPU.
 
+On a CPU the benchmark ends with the default path, what `decoding_step(model)` gives a user who asks for nothing:
+timed in a second process (`--default_path`), which finds the compiled step that this one built in the cache (a
+fresh folder, `PICOGPT_CACHE`, for each run), side by side with `transformers` doing the same work.
+
 Random weights, batch 1, greedy decoding. Each timing is the median of `--repeats` runs after a warm-up run; the
 runs that are compared take turns, so that a slow spell of the machine slows them alike.
 
@@ -22,7 +26,7 @@ every matrix, bias and norm, and one row of each embedding table. (The KV cache 
 bytes per token as the context grows; the ceiling leaves it out.) Weights in int8 (`quantize_int8`) are a
 quarter of the bytes, so their own ceiling is about four times higher; the benchmark prints both.
 """
-import copy, time
+import copy, os, subprocess, sys, tempfile, time
 import torch
 from fastcore.script import call_parse
 from timing import interleaved, median, timings
@@ -101,6 +105,18 @@ def read_bandwidth(nbytes:int, seconds:float=1.0) -> float:
         best = max(best, nbytes / (time.perf_counter() - t0))
     return best
 
+def time_default_path(model, idx, hf, n:int, short:int, ceiling:float, repeats:int, threads:int):
+    "Print the line of the default path, `decoding_step(model)`: its speed, against `transformers` on the same work, and the ceiling"
+    t0 = time.perf_counter()
+    step = decoding_step(model, idx.size(0), threads=threads)
+    t_step, compiled = time.perf_counter() - t0, step.cache_capacity > 0
+    t = interleaved({'long': lambda: generate(model, idx, n, temperature=0, step=step),
+                     'short': lambda: generate(model, idx, short, temperature=0, step=step),
+                     'hf': lambda: hf_generate(hf, idx, short)}, repeats)
+    print(f"default path: {n / t['long']:.1f} tok/s, {t['hf'] / t['short']:.2f} x transformers ({short} new tokens, the same work), "
+          f"{n / t['long'] / ceiling:.2f} of the ceiling; in a second process, its step {'compiled, loaded from the cache' if compiled else 'eager'} "
+          f"in {t_step * 1e3:.0f} ms")
+
 @call_parse
 def main(
     max_new_tokens:int=500,  # new tokens per run
@@ -114,6 +130,7 @@ def main(
     device:str='cpu',        # cpu, cuda or mps
     threads:int=1,           # CPU threads (0: PyTorch's default)
     seed:int=0,              # seeds the weights and the prompt
+    default_path:bool=False, # only time the default path (what the CPU run does in a second process)
 ):
     "Benchmark cached vs recomputed decoding, and picogpt vs transformers"
     if threads: torch.set_num_threads(threads)
@@ -123,6 +140,10 @@ def main(
     idx = torch.randint(0, vocab_size, (1, prompt_len), device=device)
     n, short = max_new_tokens, block_size - prompt_len
     n_threads = torch.get_num_threads()
+    if default_path:
+        nbytes = weight_bytes(model)
+        return time_default_path(model, idx, hf_gpt2(cfg, block_size, device), n, short, read_bandwidth(nbytes) / nbytes, repeats, n_threads)
+    if device == 'cpu': os.environ['PICOGPT_CACHE'] = tempfile.mkdtemp()  # the compiled steps built here, for the second process
     where = f"{device}, {n_threads} thread{'s' * (n_threads > 1)}" if device == 'cpu' else device
     print(f"model: {n_layer} layers, {n_head} heads, n_embd {n_embd}, block_size {block_size}, vocab {vocab_size}, "
           f"random weights; {where}; batch 1, prompt {prompt_len} tokens, greedy")
@@ -217,3 +238,8 @@ def main(
           f"HF attends to all {prompt_len + n} positions): {t_hf / t_cache:.2f}x, compiled {t_hf / t_comp:.2f}x")
     print(f"picogpt vs transformers, {short} new tokens (both within {block_size} positions, same work): "
           f"{ts['hf'] / ts['cache']:.2f}x, compiled {ts['hf'] / ts['compiled']:.2f}x")
+    if device == 'cpu':  # the same model in a second process, where the cache is warm
+        flags = dict(max_new_tokens=n, prompt_len=prompt_len, n_layer=n_layer, n_head=n_head, n_embd=n_embd,
+                     block_size=block_size, vocab_size=vocab_size, repeats=repeats, threads=threads, seed=seed)
+        argv = [sys.executable, __file__, '--default_path', *(w for k, v in flags.items() for w in (f'--{k}', str(v)))]
+        print(subprocess.run(argv, capture_output=True, text=True, check=True).stdout, end='')

@@ -24,6 +24,7 @@ __all__ = ['roadmap', 'ROADMAP', *_LAZY]
 def __getattr__(name):
     if name not in _LAZY: raise AttributeError(f"module 'picogpt' has no attribute {name!r}")
     import importlib
+    if _LAZY[name] == 'chat': importlib.import_module('picogpt.fast')  # registers the compiled step as a chat's default
     return getattr(importlib.import_module(f'picogpt.{_LAZY[name]}'), name)
 
 def __dir__(): return sorted([*globals(), *_LAZY])

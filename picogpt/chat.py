@@ -24,7 +24,7 @@ from .data import read_chunks, staged_files, text_files, token_dtype, write_prep
 import picogpt.train
 from .train import TrainConfig, load_model, pick_device
 
-from .sampler import iter_tokens, stream
+from .sampler import default_step, iter_tokens, stream
 
 # %% ../nbs/06_chat.ipynb #a03afcc7
 def _one_line(text:str) -> str: return ' '.join(text.split())
@@ -178,6 +178,7 @@ class ChatWidget(widgets.VBox):
         height:str='300px',   # height of the transcript
         **kwargs,             # for `Chat`: system_prompt, max_new_tokens and the sampling settings
     ):
+        kwargs.setdefault('step', default_step(model) if kwargs.get('use_cache', True) else None)  # a registered fast path
         self.chat, self.height, self.turns = Chat(model, tokenizer, **kwargs), height, []
         self.transcript = widgets.HTML()
         self.text = widgets.Text(placeholder='Ask a question and press Enter', continuous_update=False,

@@ -46,7 +46,7 @@ def command_parser(
     prog:str,   # the command's name, shown in usage lines, e.g. 'picogpt_train'
     *settings,  # dataclasses or functions, or their names 'module:name', whose keyword parameters are flags too, for `f`'s `**kwargs`
 ) -> argparse.ArgumentParser:
-    "A flag per parameter of `f` and per keyword parameter of `settings`: `--name VALUE (default: x)`, `--switch` for a boolean"
+    "A flag per parameter of `f` and per keyword parameter of `settings`: `--name VALUE (default: x)`, `--switch` for a boolean; `bool|str`: `--switch [WORD]` and `--no-switch`"
     p, seen = FlagParser(prog=prog, description=f.__doc__,
                          formatter_class=lambda prog: argparse.HelpFormatter(prog, max_help_position=36)), set()
     for source in [*map(_source, settings), f]:
@@ -54,6 +54,9 @@ def command_parser(
             kind = _flag_type(d.anno)
             if name in seen or kind not in (str, int, float, bool) or (source is not f and d.default is inspect.Parameter.empty): continue
             seen.add(name)
+            if typing.get_args(d.anno) == (bool, str):  # a switch that takes a word too: `--name`, `--name WORD`, `--no-name`
+                p.add_argument(f'--{name}', nargs='?', const=True, metavar='WORD', help=f"{d.docment} (default: {d.default})")
+                p.add_argument(f'--no-{name}', dest=name, action='store_false', help=f"the same as --{name} false"); continue
             param = Param(d.docment, kind)
             param.set_default(d.default)
             if param.negated: param.help = f"turn off {name} (on by default: {d.docment})"
@@ -84,7 +87,7 @@ def as_flags(
     parser:argparse.ArgumentParser,  # the command whose flags these are
 ) -> str:
     "`msg` with each parameter of the command written as its flag: `block_size=8` -> `--block_size 8`"
-    flags = {a.dest: a for a in parser._actions if a.option_strings}
+    flags = {a.dest: a for a in parser._actions[::-1] if a.option_strings}  # a dest's first flag names it: --compile, not --no-compile
     def flag(m):
         name, _, value = m[1].partition('=')
         a = flags.get(name) or (flags.get(f'no_{name}') if value == 'False' else None)
@@ -117,7 +120,10 @@ def command(
         @wraps(f)
         def run(*args, **kwargs):
             parser = command_parser(f, prog, *settings)
-            if not (args or kwargs): kwargs = given_flags(parser)
+            if not (args or kwargs):
+                kwargs = given_flags(parser)
+                # read when PyTorch loads, which a command does later; measuring threads (auto) are fastest spinning long
+                if kwargs.get('threads') != 'auto': os.environ.setdefault('GOMP_SPINCOUNT', '1000')
             with cli_errors(parser): return f(*args, **kwargs)
         return run
     return decorate
@@ -202,13 +208,12 @@ def train_cli(
     tokenizer_path:str=None,    # tokenizer file; must be the data's (default: the one in --data_dir)
     vocab_path:str=None,        # the same as --tokenizer_path, for character vocab.json files
     overwrite:bool=False,       # replace a run already in --ckpt_dir
-    threads:int=0,              # CPU threads: 0 measures which count is fastest as the run goes, n fixes it
     **settings,                 # TrainConfig fields
 ):
     "Train a GPT on prepared data (`picogpt_train`)"
     from picogpt.runs import dist_info, train_run
     if tokenizer_path and vocab_path and tokenizer_path != vocab_path: raise ValueError("give `tokenizer_path` or `vocab_path`, not both")
-    res = train_run(resume, init_from, not no_strict_init, tokenizer_path or vocab_path, overwrite, threads=threads, **settings)
+    res = train_run(resume, init_from, not no_strict_init, tokenizer_path or vocab_path, overwrite, **settings)
     if dist_info()[0] != 0: return
     if res['stopped'] in ('SIGINT', 'SIGTERM'):
         print(f"continue with: picogpt_train --resume {res['ckpt_dir']/'latest.pt'}", file=sys.stderr)
@@ -259,8 +264,8 @@ def write_samples(
     num_samples:int=1,        # how many continuations (sample i uses seed + i)
     max_new_tokens:int=200,   # tokens per continuation
     file=None,                # where to write; default: stdout
-    compile:bool=False,       # compile the one-token step (on a CPU ahead of time): faster steps, after seconds of compiling
-    threads:int=0,            # CPU threads: 0 picks the fastest count as it goes, n fixes it
+    compile:bool|str='auto',  # compile the one-token step: auto (on a CPU, built once and cached), true or false
+    threads:str|int=0,        # CPU threads: 0 for the rule's count (one), n fixes n, auto measures as it goes
     **kwargs,                 # the sampling settings of `iter_tokens`
 ):
     "Write `num_samples` continuations of `prompt`, each as it is generated, separated by a line of dashes"
@@ -270,11 +275,8 @@ def write_samples(
     step = fast.decoding_step(model, 1, compile, threads)  # one for all the samples
     for i in range(num_samples):
         pieces = sampler.stream(model, tokenizer, prompt, max_new_tokens, seed=None if seed is None else seed + i, step=step, **kwargs)
-        if i: file.write('-' * 40 + '\n')
-        file.write(prompt)
-        for piece in pieces:
-            file.write(piece)
-            file.flush()
+        file.write(('-' * 40 + '\n' if i else '') + prompt)  # a line of dashes between samples
+        for piece in pieces: file.write(piece); file.flush()
         file.write('\n')
 
 @command('picogpt_sample', load_checked, write_samples, 'picogpt.sampler:iter_tokens')
@@ -290,16 +292,15 @@ def sample_cli(
 @command('picogpt_chat', load_checked, 'picogpt.chat:Chat')
 def chat_cli(
     system_prompt:str=None,   # a first paragraph for every prompt, e.g. "You are picoGPT, a helpful assistant."
-    compile:bool=False,       # compile the one-token step (on a CPU ahead of time): faster steps, after seconds of compiling
-    threads:int=0,            # CPU threads: 0 picks the fastest count as it goes, n fixes it
+    compile:bool|str='auto',  # compile the one-token step: auto (on a CPU, built once and cached), true or false
+    threads:str|int=0,        # CPU threads: 0 for the rule's count (one), n fixes n, auto measures as it goes
     **kwargs,                 # the flags of `load_checked` and `Chat`: --ckpt, --max_new_tokens, --temperature, ...
 ):
     "Chat with a trained GPT in the terminal (`picogpt_chat`): /reset forgets the conversation, /quit ends it"
     from picogpt.chat import Chat, repl
     from picogpt.fast import decoding_step
     model, tokenizer = load_checked(**split_kwargs(load_checked, kwargs))
-    step = decoding_step(model, 1, compile, threads)  # one for the whole conversation
-    chat = Chat(model, tokenizer, system_prompt and cli_text(tokenizer, system_prompt), step=step, **kwargs)
+    chat = Chat(model, tokenizer, system_prompt and cli_text(tokenizer, system_prompt), step=decoding_step(model, 1, compile, threads), **kwargs)
     if hasattr(sys.stdin, 'reconfigure'): sys.stdin.reconfigure(errors='replace')
     print("picogpt chat: ask a question; /reset forgets the conversation, /quit ends it", file=sys.stderr)
     repl(chat, echo=not sys.stdin.isatty(), normalize=partial(cli_text, tokenizer))

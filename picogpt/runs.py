@@ -25,7 +25,7 @@ from .data import load_dataset, pid_alive, remove_stale_tmp, write_file
 from .train import (ARCH, DTYPES, Callback, PrintLosses, Run, TrainConfig, build_run, fit, pick_device, plot_losses,
                            rng_state, result)
 from .checkpoint import checkpoint_tokenizer, load_weights, save_checkpoint, source_checkpoint
-from .cpu import CpuSpeed
+from .cpu import CpuSpeed, native_bfloat16, thread_setting
 
 # %% ../nbs/12_runs.ipynb #55b82713
 RUN_FILES = ('latest.pt', 'best.pt', 'metrics.jsonl', 'loss.png')  # what a run writes into its folder
@@ -132,7 +132,12 @@ def resolve_config(
         cfg.update({k: resumed['model_args'][k] for k in ARCH}, ckpt_dir=str(resume_dir))
         cfg['max_iters'] = max(0, resumed['max_iters'] - resumed['iter_num'])  # by default: finish the planned run
     elif init: cfg.update({k: init['model_args'][k] for k in ARCH if k in init['model_args']})
+    started = resumed.get('config', {}).get('threads', 0) if resumed else 0
     cfg.update(settings)
+    cfg['threads'] = thread_setting(cfg['threads']) or started  # 0 on resume: the count the run started with
+    if started and cfg['threads'] != started and dist_info()[0] == 0:
+        print(f"note: threads={cfg['threads']}, where the run started with {started}: it goes on, but no longer equals "
+              "an uninterrupted run bit for bit", file=sys.stderr)
     cfg = TrainConfig(**cfg)
     check_config(cfg)
     return cfg
@@ -186,6 +191,8 @@ def start_run(
                          resume_dir=Path(resume).parent if resume else None)
     device = pick_device(cfg.device)
     if device.type == 'cuda' and world > 1: device = torch.device('cuda', local_rank)
+    if not resume and 'dtype' not in settings and device.type == 'cpu' and native_bfloat16():
+        cfg.dtype = 'bfloat16'  # the same loss sooner (Speed on a CPU)
     _, tokenizer, _ = load_dataset(cfg.data_dir, cfg.block_size, cfg.mode, tokenizer_path)
     check_run_dir(Path(cfg.ckpt_dir), resume, overwrite)
     skip = []
@@ -222,6 +229,7 @@ class RunFolder(Callback):
     def after_eval(self, run:Run, row:dict):
         now, steps, c = time.perf_counter(), run.it - self.since, run.cfg
         row['tokens_per_s'] = steps * c.batch_size * c.block_size * c.grad_accum * dist_info()[2] / (now - self.t0) if steps > 0 else None
+        row['threads'] = torch.get_num_threads() if run.device.type == 'cpu' else None  # under 'auto', the count of the moment
         self.t0, self.since = now, run.it
         if run.rank: return
         append_metrics(run.ckpt_dir/'metrics.jsonl', row)
@@ -329,16 +337,17 @@ def train_run(
     on_eval:Callable|None=None,   # called with each metrics row (rank 0); returning True stops the run like Ctrl-C
     live_plot:bool=False,         # in a notebook, redraw the loss curve in the output at each evaluation
     progress:bool=True,           # print a line per evaluation, and a progress bar in a terminal
-    threads:int=0,                # CPU threads: 0 measures which count is fastest as the run goes, n fixes it
     **settings,                   # TrainConfig fields, e.g. data_dir=..., n_layer=6, lr=3e-4
 ) -> dict:
     "Train a GPT on prepared data in a run that owns its folder, stops cleanly and resumes exactly"
     run = start_run(resume, init_from, strict_init, tokenizer_path, overwrite, **settings)  # writes nothing yet
     world = dist_info()[2]
+    if progress and run.rank == 0 and not resume and 'dtype' not in settings and run.cfg.dtype == 'bfloat16':  # chosen by start_run
+        print("note: training in bfloat16, which this CPU computes natively (--dtype float32 to opt out)", file=sys.stderr)
     if resume and run.it >= run.end:
         if progress and run.rank == 0: print(f"the run in {run.ckpt_dir} is complete at step {run.it}: pass `max_iters` to train it further")
         return result(run)
-    callbacks = [RunFolder(overwrite), Stopping(on_eval, world), CpuSpeed(threads)]
+    callbacks = [RunFolder(overwrite), Stopping(on_eval, world), CpuSpeed()]
     if world > 1: callbacks.insert(1, Processes(world))
     if progress: callbacks += [Progress(), PrintLosses()]
     if live_plot: callbacks.append(LivePlot())

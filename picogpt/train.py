@@ -169,10 +169,11 @@ class TrainConfig:
     eval_interval:int = 250             # evaluate and save a checkpoint every this many steps
     eval_iters:int = 20                 # batches per split in each evaluation
     log_interval:int = 10               # read the training loss (a host sync) every this many steps
-    dtype:str = 'float32'               # float32, bfloat16 or float16 (CUDA)
+    dtype:str = 'float32'               # float32, bfloat16 or float16 (CUDA); left out, commands take bfloat16 on a CPU built for it
     compile:bool = False                # torch.compile the model
     seed:int = 1337                     # seeds weights, dropout and batches
     device:str = 'auto'                 # auto, cpu, cuda, cuda:N or mps
+    threads:str|int = 0                 # CPU threads, the same from the first step to the last: 0 for the machine's count, or n; 'auto' measures
 
 ARCH = ('n_layer', 'n_head', 'n_embd', 'block_size', 'bias', 'activation')  # the settings that fix the model's shape
 
