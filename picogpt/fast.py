@@ -195,8 +195,7 @@ def exported_step(
 def has_compiled_step(model:nn.Module, batch_size:int) -> bool:
     "Whether `model`'s compiled step for `batch_size` rows is at hand: made in this process, or kept in the cache"
     if _made_key(model, batch_size) in _EXPORTED.get(model, {}): return True
-    on_cpu = getattr(next(model.parameters(), None), 'is_cpu', False)  # (a stand-in with no weights: no)
-    return on_cpu and (path := step_path(model, batch_size)) is not None and path.exists()
+    return (path := step_path(model, batch_size)) is not None and path.exists()
 
 def compiled_step(
     model:nn.Module,        # a GPT on its device
