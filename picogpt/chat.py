@@ -20,7 +20,7 @@ from fastcore.meta import delegates
 from torch import nn
 
 from .tokenizers import BPETokenizer
-from .data import read_chunks, staged_files, text_files, token_dtype, write_prepared
+from .data import read_chunks, staged_files, text_files, token_dtype, write_all, write_prepared
 import picogpt.train
 from .train import TrainConfig, load_model, pick_device
 
@@ -280,10 +280,10 @@ def prepare_chat(
     tok = tokenizer or BPETokenizer.train((format_chat(t) for t in passages()), vocab_size)
     dtype, n_val, counts = token_dtype(tok.vocab_size), max(1, round(n * val_fraction)), dict(train=0, val=0)
     with staged_files(Path(out_dir), [tok.filename, 'train.bin', 'val.bin', 'meta.json']) as tmp:
-        with open(tmp['train.bin'], 'wb') as train_f, open(tmp['val.bin'], 'wb') as val_f:
+        with open(tmp['train.bin'], 'wb', buffering=0) as train_f, open(tmp['val.bin'], 'wb', buffering=0) as val_f:
             for i, turns in enumerate(passages()):
                 rows, split = np.array(encode_chat(tok, turns), dtype=dtype).T, 'val' if i >= n - n_val else 'train'
-                (val_f if split == 'val' else train_f).write(rows.tobytes())
+                write_all(val_f if split == 'val' else train_f, rows.tobytes(), Path(out_dir)/f'{split}.bin')
                 counts[split] += len(rows)
         for split, k in counts.items():
             if k < min_tokens: raise ValueError(f"the {split} split got {k} tokens, fewer than the {min_tokens} needed: use more text")

@@ -4,12 +4,12 @@
 
 # %% auto #0
 __all__ = ['token_dtype', 'text_files', 'last_cut', 'read_chunks', 'split_point', 'train_tokenizer', 'pid_alive',
-           'remove_stale_tmp', 'replace_file', 'write_file', 'staged_files', 'write_prepared', 'prepare', 'load_meta',
-           'load_split', 'load_data_tokenizer', 'load_dataset', 'get_batch']
+           'remove_stale_tmp', 'replace_file', 'named_write', 'write_all', 'write_file', 'staged_files',
+           'write_prepared', 'prepare', 'load_meta', 'load_split', 'load_data_tokenizer', 'load_dataset', 'get_batch']
 
 # %% ../nbs/03_data.ipynb #e7f5e548
-import json, os, re, stat
-from contextlib import contextmanager
+import json, os, re, shutil, stat
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +24,18 @@ def token_dtype(
     return np.dtype(np.uint16 if vocab_size <= 2**16 else np.uint32)
 
 # %% ../nbs/03_data.ipynb #94aa4fcb
+def _text_file(path:Path) -> Path:
+    "`path`, checked to be a regular file whose size is its length, as `prepare` reads it by byte offsets"
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder: give a file, or `text_dir={path}` with `all_txt_in_dir=True`")
+    if not path.exists(): raise FileNotFoundError(f"text file {path} does not exist: check `text_path`")
+    if not path.is_file(): raise ValueError(f"{path} is not a regular file (a device or pipe): give a text file")
+    if path.stat().st_size == 0:
+        with open(path, 'rb') as f:
+            if f.read(1): raise ValueError(f"{path} reports a size of 0 yet has content, as files in /proc do: "
+                                           f"copy it to a text file first, e.g. cat {path} > corpus.txt")
+    return path
+
 def text_files(
     text_path:str|Path|None=None, # one UTF-8 text file
     all_txt_in_dir:bool=False, # use every .txt file in `text_dir` instead
@@ -37,15 +49,11 @@ def text_files(
             raise FileNotFoundError(f"text folder {folder} does not exist: give an existing folder as `text_dir`")
         files = sorted(p for p in folder.glob('*.txt') if p.is_file())
         if not files: raise FileNotFoundError(f"no .txt files in {folder}: add some, or give one file as `text_path`")
-        return files
+        return [_text_file(p) for p in files]
     if text_dir is not None:
         raise ValueError("`text_dir` is only read with `all_txt_in_dir=True`: add that, or give one file as `text_path`")
     if text_path is None: raise ValueError("no corpus given: give a file as `text_path`, or a folder as `text_dir` with `all_txt_in_dir=True`")
-    path = Path(text_path)
-    if path.is_dir():
-        raise IsADirectoryError(f"{path} is a folder: give a file, or `text_dir={path}` with `all_txt_in_dir=True`")
-    if not path.is_file(): raise FileNotFoundError(f"text file {path} does not exist: check `text_path`")
-    return [path]
+    return [_text_file(Path(text_path))]
 
 # %% ../nbs/03_data.ipynb #82840e76
 # best first: a line break between visible ASCII characters (the rule BPETokenizer uses for its own pieces),
@@ -66,8 +74,15 @@ def last_cut(
     return i or len(block)
 
 # %% ../nbs/03_data.ipynb #481a67d4
+_BOMS = {b'\xff\xfe\x00\x00': 'UTF-32', b'\x00\x00\xfe\xff': 'UTF-32', b'\xff\xfe': 'UTF-16', b'\xfe\xff': 'UTF-16'}
+
 def _decode(raw:bytes, path, offset:int) -> str:
     "UTF-8 text of `raw`, read from `path` at byte `offset`, with `\\n` line endings"
+    bom = next((enc for b, enc in _BOMS.items() if offset == 0 and raw.startswith(b)), None)
+    if bom or raw.count(0) * 4 > len(raw):  # UTF-16 makes every other byte of English text a NUL
+        enc = bom or ('UTF-16LE' if raw[1::2].count(0) > raw[::2].count(0) else 'UTF-16BE')  # English: NUL after or before
+        raise ValueError(f"{path} is {enc} text{'' if bom else ' (many of its bytes are NUL)'}, not UTF-8: "
+                         f"convert it, e.g. iconv -f {enc} -t UTF-8 {path} > {Path(path).stem}.utf8.txt")
     try: text = raw.decode('utf-8')
     except UnicodeDecodeError as e:
         raise ValueError(f"{path} is not UTF-8 text (bad byte at offset {offset + e.start}): "
@@ -160,6 +175,27 @@ def replace_file(
     if path.exists(): os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))
     os.replace(tmp, path)
 
+@contextmanager
+def named_write(
+    path:Path,  # the file being made (through a temporary file, whose name would tell a user little)
+):
+    "Report a write that fails in the block as one line naming `path` and the free space on its disk"
+    try: yield
+    except OSError as e:
+        free = shutil.disk_usage(path.parent).free / 2**20
+        raise OSError(f"could not write {path} ({e.strerror or e}; {free:,.0f} MB free on its disk): "
+                      "free some space or write elsewhere, and try again") from None
+
+def write_all(
+    f,          # a file opened with `buffering=0`, so that no byte waits in a buffer to fail later, unreported
+    data,       # bytes, or a C-contiguous array
+    path:Path,  # the file being made, named in an error
+):
+    "Write every byte of `data` to `f`, or raise `named_write`'s one-line error"
+    with named_write(path):
+        view = memoryview(data).cast('B')
+        while view: view = view[f.write(view):]  # a raw write may take only part of it
+
 def write_file(
     path:Path,    # the file to write
     data:bytes,   # its new content
@@ -167,9 +203,10 @@ def write_file(
     "Write `data` to `path` atomically: a reader sees the old file or the new one, never half of it"
     tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
     try:
-        tmp.write_bytes(data)
+        with named_write(path): tmp.write_bytes(data)
         replace_file(tmp, path)
-    finally: tmp.unlink(missing_ok=True)
+    finally:
+        with suppress(OSError): tmp.unlink(missing_ok=True)  # a failed clean-up must not hide the error before it
 
 # %% ../nbs/03_data.ipynb #7eb08e8a
 @contextmanager
@@ -182,9 +219,11 @@ def staged_files(out_dir:Path, names:list[str]):
     try:
         yield tmp
         for n in names: replace_file(tmp[n], out_dir/n)
-    finally:
-        for p in tmp.values(): p.unlink(missing_ok=True)
-        if made and not any(out_dir.iterdir()): out_dir.rmdir()
+    finally:  # a failed clean-up must not hide the error that led to it
+        for p in tmp.values():
+            with suppress(OSError): p.unlink(missing_ok=True)
+        if made:
+            with suppress(OSError): out_dir.rmdir()  # fails, as it should, when the folder is not empty
 
 # %% ../nbs/03_data.ipynb #bacfa241
 def _have_hf_tokenizers() -> bool:
@@ -202,11 +241,13 @@ def write_prepared(
     **extra,             # more keys for meta.json
 ) -> dict:
     "Write the tokenizer file and `meta.json` of a prepared folder (the table above) into its staged files"
-    tmp[tok.filename].write_text(tok.to_json(), encoding='utf-8')
+    def write(name, text):
+        with named_write(tmp[name].parent/name): tmp[name].write_text(text, encoding='utf-8')
+    write(tok.filename, tok.to_json())
     meta = dict(mode=tok.mode, kind=tok.kind, vocab_size=tok.vocab_size, dtype=token_dtype(tok.vocab_size).name,
                 train_tokens=counts['train'], val_tokens=counts['val'], tokenizer_file=tok.filename,
                 tokenizer_fingerprint=tok.fingerprint, sources=[str(p) for p in files], val_fraction=val_fraction, **extra)
-    tmp['meta.json'].write_text(json.dumps(meta, indent=2), encoding='utf-8')
+    write('meta.json', json.dumps(meta, indent=2))
     return meta
 
 def prepare(
@@ -239,13 +280,13 @@ def prepare(
     dtype = token_dtype(tok.vocab_size)
     counts = dict(train=0, val=0)
     with staged_files(out_dir, [tok.filename, 'train.bin', 'val.bin', 'meta.json']) as tmp:
-        with open(tmp['train.bin'], 'wb') as train_f, open(tmp['val.bin'], 'wb') as val_f:
+        with open(tmp['train.bin'], 'wb', buffering=0) as train_f, open(tmp['val.bin'], 'wb', buffering=0) as val_f:
             for path in files:
                 split = split_point(path, val_fraction)
                 for name, f, start, end in (('train', train_f, 0, split), ('val', val_f, split, None)):
                     for chunk in read_chunks(path, start, end, chunk_bytes):
                         ids = tok.encode_array(chunk).astype(dtype)
-                        ids.tofile(f)
+                        write_all(f, ids, out_dir/f'{name}.bin')
                         counts[name] += len(ids)
         for name, n in counts.items():
             if n < max(1, min_tokens):

@@ -240,17 +240,37 @@ def _blank_bpe(vocab_size:int):
 
 # %% ../nbs/00_tokenizers.ipynb #d37ddeb8
 _CUT = re.compile(r'(?<=[!-~])\n(?=[!-~])')  # a newline between two visible ASCII characters
+_WORD = re.compile(r' (?=[!-~])')            # a space before a visible ASCII character: a pre-token starts at the space
 
 def _chunks(
     text:str,
-    size:int,  # aim for pieces of about this many characters
+    size:int,  # aim for pieces of about this many characters; none is longer than twice this
 ) -> list[str]:
-    "`text` cut after newlines that BPE treats as tokens on their own, into pieces of about `size` characters"
+    "`text` cut where BPE's tokens stay the same (after newlines, before spaces), into pieces of `size` to `2 * size` characters"
     out, start = [], 0
-    while len(text) - start > size and (m := _CUT.search(text, start + size)):
-        out.append(text[start:m.end()])
-        start = m.end()
+    while len(text) - start > size:
+        lo, hi = start + size, start + 2 * size
+        if m := _CUT.search(text, lo, hi): end = m.end()
+        elif m := _WORD.search(text, lo, hi): end = m.start()
+        elif len(text) > hi: end = hi  # no such place in `size` characters: a cut that may split a token
+        else: break
+        out.append(text[start:end])
+        start = end
     return out + [text[start:]]
+
+def _file_lines(
+    path,      # a UTF-8 text file
+    size:int,  # a line longer than this comes in pieces, cut as `_chunks` cuts
+):
+    "The lines of `path` as Hugging Face's trainer reads them, each with its `\\n`; a long line in pieces of at most `3 * size` characters"
+    with open(path, encoding='utf-8', newline='\n') as f:  # lines end at \n only, and keep any \r, as in the Rust reader
+        carry = ''
+        while piece := f.readline(size):
+            carry += piece
+            if carry.endswith('\n'): yield carry; carry = ''
+            elif len(carry) > size: *done, carry = _chunks(carry, size); yield from done
+        if carry: yield carry
+
 
 # %% ../nbs/00_tokenizers.ipynb #c4dcc678
 class BPETokenizer(BaseTokenizer):
@@ -283,14 +303,12 @@ class BPETokenizer(BaseTokenizer):
         paths:str|Path|list,  # one text file or several, UTF-8
         vocab_size:int,       # number of ids: 256 bytes, `<|endoftext|>`, and the merges
     ) -> 'BPETokenizer':
-        "Learn `vocab_size - 257` merges from text files"
+        "Learn `vocab_size - 257` merges from text files, read a line at a time (a long line in pieces)"
         paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
         if not paths: raise ValueError("no text files given: pass at least one path")
         missing = [str(p) for p in paths if not Path(p).is_file()]
         if missing: raise FileNotFoundError(f"text file(s) not found: {', '.join(missing)}: check the paths")
-        tok, trainer = _blank_bpe(vocab_size)
-        tok.train([str(p) for p in paths], trainer)
-        return cls(tok)
+        return cls.train((line for p in paths for line in _file_lines(p, cls.chunk_chars)), vocab_size)
 
     @classmethod
     def from_pretrained(
