@@ -5,12 +5,13 @@
 # %% auto #0
 __all__ = ['STOPS', 'NO_REPLY', 'QUICKSTART', 'QUESTION', 'turn_text', 'question_text', 'format_chat', 'recent_turns',
            'whole_sentences', 'Chat', 'repl', 'ChatWidget', 'passage_turns', 'chat_passages', 'encode_chat',
-           'prepare_chat', 'quickstart']
+           'subject_of', 'swap_subject', 'prepare_chat', 'quickstart']
 
 # %% ../nbs/06_chat.ipynb #172b7345
-import html, re, sys
+import html, random, re, sys
 from collections.abc import Iterator
 from dataclasses import asdict
+from itertools import islice
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -261,6 +262,31 @@ def encode_chat(
             flags += [flag] * len(piece)
     return ids, flags
 
+# %% ../nbs/06_chat.ipynb #a42563ed
+_FILLER = set("what does should when with that this they their them there were been being have more most than very about into "
+              "over after before good make makes mean means really said simply plainly sentence matter matters from your".split())
+
+def _letters(text:str) -> list[str]: return re.findall(r"[a-z]+", text.lower())
+
+def subject_of(
+    question:str,  # a question
+    answer:str,    # its answer
+) -> str|None:
+    "What a turn is about: the longest word of the question (over 3 letters, not a filler) that the answer repeats"
+    repeated = set(_letters(answer))
+    words = [w for w in _letters(question) if len(w) > 3 and w not in _FILLER and w in repeated]
+    return max(words, key=len, default=None)
+
+def swap_subject(
+    turns:list[tuple[str, str]],  # a passage's turns
+    old:str,                      # its subject, lower case
+    new:str,                      # the word to put in its place, lower case
+) -> list[tuple[str, str]]:
+    "The passage with each whole word `old` (in any case) replaced by `new`, capitalised where `old` was"
+    word = re.compile(rf'\b{re.escape(old)}\b', re.I)
+    put = lambda m: new.capitalize() if m.group(0)[0].isupper() else new
+    return [(word.sub(put, q), word.sub(put, a)) for q, a in turns]
+
 # %% ../nbs/06_chat.ipynb #dd5a8458
 def prepare_chat(
     text_path='data/philosophy.txt',  # a UTF-8 text file of Q/A passages (other passages are skipped)
@@ -269,25 +295,41 @@ def prepare_chat(
     tokenizer=None,                   # a tokenizer to use instead, e.g. `BPETokenizer.from_pretrained('gpt2')`
     val_fraction:float=0.1,           # share of the passages, from the end, kept for validation
     min_tokens:int=1,                 # fewest tokens each split must get, e.g. block_size + 1
+    variants:int=1,                   # each training passage with a subject goes in this many times: as written, then swapped (held in memory)
+    seed:int=0,                       # picks the subjects swapped in
 ) -> dict:
     "Tokenise the Q/A passages of a corpus as (id, counts) rows: 1 for the tokens of answers, 0 for the rest"
     if not 0 < val_fraction < 1: raise ValueError(f"`val_fraction` must lie strictly between 0 and 1, got {val_fraction}")
+    if variants < 1: raise ValueError(f"`variants` must be at least 1 (the passages as written), got {variants}")
     files = text_files(text_path)
     passages = lambda: (turns for path in files for turns in chat_passages(path))
     n = sum(1 for _ in passages())
     if n < 2: raise ValueError(f"{files[0]} holds {n} Q/A passage(s) (`Q:` and `A:` lines, passages apart by a blank line): "
                                "a chat model needs at least 2; give another `text_path`")
-    tok = tokenizer or BPETokenizer.train((format_chat(t) for t in passages()), vocab_size)
-    dtype, n_val, counts = token_dtype(tok.vocab_size), max(1, round(n * val_fraction)), dict(train=0, val=0)
+    n_val = max(1, round(n * val_fraction))
+    subjects = sorted({s for turns in islice(passages(), n - n_val) if (s := subject_of(*turns[0]))})
+    def written():  # (split, turns): the training passages, then the validation passages, as written
+        if variants == 1: yield from ((('val' if i >= n - n_val else 'train'), turns) for i, turns in enumerate(passages()))
+        else:  # every form of every training passage, in a shuffled order: the passage before says nothing of the next
+            rng, forms = random.Random(seed), []
+            for turns in islice(passages(), n - n_val):
+                forms.append(turns)
+                if (s := subject_of(*turns[0])): forms += [swap_subject(turns, s, rng.choice(subjects)) for _ in range(variants - 1)]
+            rng.shuffle(forms)
+            yield from (('train', turns) for turns in forms)
+            yield from (('val', turns) for turns in islice(passages(), n - n_val, None))
+    # the tokenizer learns from every form, so a subject has tokens of its own wherever it stands ("Courage" and " courage")
+    tok = tokenizer or BPETokenizer.train((format_chat(t) for _, t in written()), vocab_size)
+    dtype, counts = token_dtype(tok.vocab_size), dict(train=0, val=0)
     with staged_files(Path(out_dir), [tok.filename, 'train.bin', 'val.bin', 'meta.json']) as tmp:
         with open(tmp['train.bin'], 'wb', buffering=0) as train_f, open(tmp['val.bin'], 'wb', buffering=0) as val_f:
-            for i, turns in enumerate(passages()):
-                rows, split = np.array(encode_chat(tok, turns), dtype=dtype).T, 'val' if i >= n - n_val else 'train'
+            for split, turns in written():
+                rows = np.array(encode_chat(tok, turns), dtype=dtype).T
                 write_all(val_f if split == 'val' else train_f, rows.tobytes(), Path(out_dir)/f'{split}.bin')
                 counts[split] += len(rows)
         for split, k in counts.items():
             if k < min_tokens: raise ValueError(f"the {split} split got {k} tokens, fewer than the {min_tokens} needed: use more text")
-        return write_prepared(tmp, tok, counts, files, val_fraction, columns=2, passages=dict(train=n - n_val, val=n_val))
+        return write_prepared(tmp, tok, counts, files, val_fraction, columns=2, passages=dict(train=n - n_val, val=n_val), variants=variants)
 
 # %% ../nbs/06_chat.ipynb #a5ac9990
 QUICKSTART = dict(n_layer=4, n_head=4, n_embd=128, block_size=384, batch_size=16, max_iters=400, lr=2e-3, min_lr=2e-4,

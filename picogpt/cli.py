@@ -337,11 +337,13 @@ def prepare_chat_cli(
     vocab_size:int=2000,                  # vocabulary of the BPE tokenizer trained on the passages
     tokenizer:str=None,                   # use this model's tokenizer instead: a Hugging Face name such as gpt2, or a folder
     val_fraction:float=0.1,               # share of the passages kept for validation
+    variants:int=1,                       # each training passage as written, then with its subject swapped for others', this many in all
+    seed:int=0,                           # picks the subjects swapped in
 ):
     "Prepare the Q/A passages of a corpus to train a chat model on its answers (`picogpt_prepare_chat`)"
     from picogpt.chat import prepare_chat
     tok = BPETokenizer.from_pretrained(tokenizer) if tokenizer else None
-    report_prepared(prepare_chat(text_path, out_dir, vocab_size, tok, val_fraction), out_dir)
+    report_prepared(prepare_chat(text_path, out_dir, vocab_size, tok, val_fraction, variants=variants, seed=seed), out_dir)
 
 @command('picogpt_quickstart', 'picogpt.chat:quickstart')
 def quickstart_cli(
