@@ -307,15 +307,18 @@ def prepare_chat(
     if n < 2: raise ValueError(f"{files[0]} holds {n} Q/A passage(s) (`Q:` and `A:` lines, passages apart by a blank line): "
                                "a chat model needs at least 2; give another `text_path`")
     n_val = max(1, round(n * val_fraction))
-    subjects = sorted({s for turns in islice(passages(), n - n_val) if (s := subject_of(*turns[0]))})
+    forms = None
+    if variants > 1:  # every form of every training passage, in a shuffled order: the passage before says nothing of the next
+        train = list(islice(passages(), n - n_val))
+        subjects = sorted({s for turns in train if (s := subject_of(*turns[0]))})
+        rng, forms = random.Random(seed), []
+        for turns in train:
+            forms.append(turns)
+            if (s := subject_of(*turns[0])): forms += [swap_subject(turns, s, rng.choice(subjects)) for _ in range(variants - 1)]
+        rng.shuffle(forms)
     def written():  # (split, turns): the training passages, then the validation passages, as written
-        if variants == 1: yield from ((('val' if i >= n - n_val else 'train'), turns) for i, turns in enumerate(passages()))
-        else:  # every form of every training passage, in a shuffled order: the passage before says nothing of the next
-            rng, forms = random.Random(seed), []
-            for turns in islice(passages(), n - n_val):
-                forms.append(turns)
-                if (s := subject_of(*turns[0])): forms += [swap_subject(turns, s, rng.choice(subjects)) for _ in range(variants - 1)]
-            rng.shuffle(forms)
+        if forms is None: yield from ((('val' if i >= n - n_val else 'train'), turns) for i, turns in enumerate(passages()))
+        else:
             yield from (('train', turns) for turns in forms)
             yield from (('val', turns) for turns in islice(passages(), n - n_val, None))
     # the tokenizer learns from every form, so a subject has tokens of its own wherever it stands ("Courage" and " courage")
