@@ -19,7 +19,7 @@ conversation (seed 0; each prompt holds the newest earlier turns that fit). Prin
 - the answer-token validation loss: the model's loss on the answers of those held-out passages, in nats per
   token and in bits per character, so that character- and token-level models compare.
 
-    python benchmarks/chat_eval.py --ckpt checkpoints/quickstart/best.pt
+    python benchmarks/chat_eval.py --ckpt checkpoints/quickstart/latest.pt
     python benchmarks/chat_eval.py --ckpt checkpoints/ch04/best.pt --replies   # and print every reply
 """
 import math, re, sys, tempfile
@@ -75,7 +75,7 @@ def names_subject(reply:str, subject:str) -> bool: return re.search(r'\b' + subj
 def answer_loss(model, tokenizer, corpus:Path, batches:int=20) -> tuple[float, float]:
     "The model's loss on the answer tokens of the held-out passages: nats per token, and bits per character"
     with tempfile.TemporaryDirectory() as d:
-        prepare_chat(corpus, d, tokenizer=tokenizer, variants=1)  # the held-out passages are as written
+        prepare_chat(corpus, d, tokenizer=tokenizer, reasks=0)  # the held-out passages are as written in any case
         val = load_split(d, 'val')
         T = min(model.config.block_size, len(val) - 1)
         nats = estimate_loss(model, {'val': val}, T, 8, batches, next(model.parameters()).device)['val']
@@ -137,7 +137,7 @@ def evaluate(model, tokenizer, corpus:Path) -> dict:
 
 @call_parse
 def main(
-    ckpt:str='checkpoints/quickstart/best.pt',  # checkpoint to evaluate
+    ckpt:str='checkpoints/quickstart/latest.pt',  # checkpoint to evaluate
     corpus:str='data/philosophy.txt',  # the corpus the model was trained on (its vocabulary and held-out passages)
     replies:bool=False,                # print every question and reply
     device:str='cpu',                  # auto, cpu, cuda or mps

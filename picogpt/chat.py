@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['STOPS', 'NO_REPLY', 'QUICKSTART', 'QUESTION', 'turn_text', 'question_text', 'format_chat', 'recent_turns',
-           'whole_sentences', 'Chat', 'repl', 'ChatWidget', 'passage_turns', 'chat_passages', 'encode_chat',
-           'subject_of', 'swap_subject', 'prepare_chat', 'quickstart']
+           'whole_sentences', 'sentence_case', 'Chat', 'repl', 'ChatWidget', 'passage_turns', 'chat_passages',
+           'encode_chat', 'subject_of', 'swap_word', 'ask_as', 'prepare_chat', 'quickstart']
 
 # %% ../nbs/06_chat.ipynb #172b7345
 import html, random, re, sys
@@ -81,6 +81,18 @@ def whole_sentences(
             yield from _words(text[sent:ends[-1]])
             sent = ends[-1]
 
+def sentence_case(
+    words:Iterator[str],  # words as `whole_sentences` yields them, each with the space before it
+) -> Iterator[str]:
+    "Capitalise the first word of each sentence and the word I, for a model that writes in lower case; returns what `words` returns"
+    start = True
+    while True:
+        try: word = next(words)
+        except StopIteration as end: return end.value
+        if start or re.fullmatch(r"\W*i('\w+)?\W*", word): word = re.sub(r'[a-z]', lambda m: m.group().upper(), word, count=1)
+        start = re.search(r'[.?!]\W*$', word) is not None
+        yield word
+
 # %% ../nbs/06_chat.ipynb #1a54235a
 class Chat:
     "A conversation with a GPT: keeps the turns (and their token ids), writes each prompt, streams each reply"
@@ -96,6 +108,7 @@ class Chat:
         self.model, self.tokenizer, self.max_new_tokens = model, tokenizer, max_new_tokens
         self.system_ids = tokenizer.encode(f"{_one_line(system_prompt)}\n\n") if system_prompt else []
         self.seed, self.sampling = kwargs.pop('seed', None), kwargs
+        self.stops = [tokenizer.normalize(s) for s in STOPS]  # as the model writes them: "\nq:" for a lower-case tokenizer
         self.history, self.turn_ids, self.asked, self.ended = [], [], 0, None  # ended: how the last reply ended
 
     def reset(self):
@@ -126,7 +139,8 @@ class Chat:
         seed = None if self.seed is None else self.seed + self.asked
         self.asked += 1
         reply, words = '', whole_sentences(stream(self.model, self.tokenizer, self.prompt_ids(question), self.max_new_tokens,
-                                              stop_text=list(STOPS), seed=seed, **self.sampling))
+                                              stop_text=self.stops, seed=seed, **self.sampling))
+        if getattr(self.tokenizer, 'lowercase', False): words = sentence_case(words)
         while True:
             try: piece = next(words)
             except StopIteration as end: self.ended = end.value; break  # 'stop', or 'limit' if out of tokens
@@ -277,15 +291,22 @@ def subject_of(
     words = [w for w in _letters(question) if len(w) > 3 and w not in _FILLER and w in repeated]
     return max(words, key=len, default=None)
 
-def swap_subject(
+def swap_word(
+    text:str,  # any text
+    old:str,   # a word, lower case
+    new:str,   # the word to put in its place, lower case
+) -> str:
+    "`text` with each whole word `old` (in any case) replaced by `new`, capitalised where `old` was"
+    return re.sub(rf'\b{re.escape(old)}\b', lambda m: new.capitalize() if m.group(0)[0].isupper() else new, text, flags=re.I)
+
+def ask_as(
     turns:list[tuple[str, str]],  # a passage's turns
-    old:str,                      # its subject, lower case
-    new:str,                      # the word to put in its place, lower case
+    subject:str,                  # its subject
+    asker:tuple[str, str],        # another passage's first question and its subject, which the question holds
 ) -> list[tuple[str, str]]:
-    "The passage with each whole word `old` (in any case) replaced by `new`, capitalised where `old` was"
-    word = re.compile(rf'\b{re.escape(old)}\b', re.I)
-    put = lambda m: new.capitalize() if m.group(0)[0].isupper() else new
-    return [(word.sub(put, q), word.sub(put, a)) for q, a in turns]
+    "The passage with its first question asked in `asker`'s words, about `subject`"
+    question, its_subject = asker
+    return [(swap_word(question, its_subject, subject), turns[0][1]), *turns[1:]]
 
 # %% ../nbs/06_chat.ipynb #dd5a8458
 def prepare_chat(
@@ -295,12 +316,13 @@ def prepare_chat(
     tokenizer=None,                   # a tokenizer to use instead, e.g. `BPETokenizer.from_pretrained('gpt2')`
     val_fraction:float=0.1,           # share of the passages, from the end, kept for validation
     min_tokens:int=1,                 # fewest tokens each split must get, e.g. block_size + 1
-    variants:int=1,                   # each training passage with a subject goes in this many times: as written, then swapped (held in memory)
-    seed:int=0,                       # picks the subjects swapped in
+    reasks:int=4,                     # each training passage with a subject also goes in this many times, asked in other passages' words
+    lowercase:bool=True,              # the tokenizer trained here reads in lower case, so a subject is one token wherever it stands
+    seed:int=0,                       # picks the questions the passages are asked in
 ) -> dict:
     "Tokenise the Q/A passages of a corpus as (id, counts) rows: 1 for the tokens of answers, 0 for the rest"
     if not 0 < val_fraction < 1: raise ValueError(f"`val_fraction` must lie strictly between 0 and 1, got {val_fraction}")
-    if variants < 1: raise ValueError(f"`variants` must be at least 1 (the passages as written), got {variants}")
+    if reasks < 0: raise ValueError(f"`reasks` must be 0 (the passages as written) or more, got {reasks}")
     files = text_files(text_path)
     passages = lambda: (turns for path in files for turns in chat_passages(path))
     n = sum(1 for _ in passages())
@@ -308,21 +330,21 @@ def prepare_chat(
                                "a chat model needs at least 2; give another `text_path`")
     n_val = max(1, round(n * val_fraction))
     forms = None
-    if variants > 1:  # every form of every training passage, in a shuffled order: the passage before says nothing of the next
+    if reasks:  # every form of every training passage, in a shuffled order: the passage before says nothing of the next
         train = list(islice(passages(), n - n_val))
-        subjects = sorted({s for turns in train if (s := subject_of(*turns[0]))})
+        subjects = [subject_of(*turns[0]) for turns in train]
+        askers = [(turns[0][0], s) for turns, s in zip(train, subjects) if s and re.search(rf'\b{s}\b', turns[0][0], re.I)]
         rng, forms = random.Random(seed), []
-        for turns in train:
+        for turns, s in zip(train, subjects):
             forms.append(turns)
-            if (s := subject_of(*turns[0])): forms += [swap_subject(turns, s, rng.choice(subjects)) for _ in range(variants - 1)]
+            if s: forms += [ask_as(turns, s, rng.choice(askers)) for _ in range(reasks)]
         rng.shuffle(forms)
     def written():  # (split, turns): the training passages, then the validation passages, as written
         if forms is None: yield from ((('val' if i >= n - n_val else 'train'), turns) for i, turns in enumerate(passages()))
         else:
             yield from (('train', turns) for turns in forms)
             yield from (('val', turns) for turns in islice(passages(), n - n_val, None))
-    # the tokenizer learns from every form, so a subject has tokens of its own wherever it stands ("Courage" and " courage")
-    tok = tokenizer or BPETokenizer.train((format_chat(t) for _, t in written()), vocab_size)
+    tok = tokenizer or BPETokenizer.train((format_chat(t) for _, t in written()), vocab_size, lowercase)
     dtype, counts = token_dtype(tok.vocab_size), dict(train=0, val=0)
     with staged_files(Path(out_dir), [tok.filename, 'train.bin', 'val.bin', 'meta.json']) as tmp:
         with open(tmp['train.bin'], 'wb', buffering=0) as train_f, open(tmp['val.bin'], 'wb', buffering=0) as val_f:
@@ -332,11 +354,11 @@ def prepare_chat(
                 counts[split] += len(rows)
         for split, k in counts.items():
             if k < min_tokens: raise ValueError(f"the {split} split got {k} tokens, fewer than the {min_tokens} needed: use more text")
-        return write_prepared(tmp, tok, counts, files, val_fraction, columns=2, passages=dict(train=n - n_val, val=n_val), variants=variants)
+        return write_prepared(tmp, tok, counts, files, val_fraction, columns=2, passages=dict(train=n - n_val, val=n_val), reasks=reasks)
 
 # %% ../nbs/06_chat.ipynb #a5ac9990
-QUICKSTART = dict(n_layer=4, n_head=4, n_embd=128, block_size=384, batch_size=16, max_iters=400, lr=2e-3, min_lr=2e-4,
-                  warmup_iters=40, eval_interval=50, eval_iters=10, dropout=0.2, attn_dropout=0.0)
+QUICKSTART = dict(n_layer=4, n_head=4, n_embd=128, block_size=256, batch_size=8, max_iters=2400, lr=2e-3, min_lr=2e-4,
+                  warmup_iters=40, eval_interval=300, eval_iters=10, dropout=0.0, attn_dropout=0.0)
 QUESTION = "What makes a friendship last?"  # not in the corpus
 
 def quickstart(
@@ -356,6 +378,6 @@ def quickstart(
     pick_device(cfg.device)  # settings and device checked before the first file is written
     prepare_chat(text_path, out_dir, vocab_size, min_tokens=cfg.block_size + 1)
     res = (train or picogpt.train.train)(progress=progress, **asdict(cfg))
-    model, tokenizer = load_model(Path(ckpt_dir)/'best.pt', device)
+    model, tokenizer = load_model(Path(ckpt_dir)/'latest.pt', device)  # the trained model: see "Does it listen?" for why not best.pt
     reply = ''.join(Chat(model, tokenizer, seed=0).ask(question))
-    return dict(val_loss=res['best_val_loss'], question=question, reply=reply, history=res['history'])
+    return dict(val_loss=res['val_loss'], question=question, reply=reply, history=res['history'])

@@ -259,6 +259,7 @@ def cli_text(
 ) -> str:
     "`text` for the model: `\\n` means a newline, unknown characters get stand-ins (with a short note on stderr)"
     fixed = tokenizer.normalize(text := text.replace('\\n', '\n'))
+    if getattr(tokenizer, 'lowercase', False): text = text.lower()  # a model that reads lower case loses nothing worth a note
     if fixed != text:
         unknown = [c for c in dict.fromkeys(text) if c not in fixed]  # stand-ins are known characters
         lacks = ', '.join(map(repr, unknown[:3])) + (f' and {len(unknown) - 3} more' if unknown[3:] else '')
@@ -337,13 +338,14 @@ def prepare_chat_cli(
     vocab_size:int=2000,                  # vocabulary of the BPE tokenizer trained on the passages
     tokenizer:str=None,                   # use this model's tokenizer instead: a Hugging Face name such as gpt2, or a folder
     val_fraction:float=0.1,               # share of the passages kept for validation
-    variants:int=1,                       # each training passage as written, then with its subject swapped for others', this many in all
-    seed:int=0,                           # picks the subjects swapped in
+    reasks:int=4,                         # each training passage with a subject also goes in this many times, asked in other passages' words
+    cased:bool=False,                     # keep the text's case (the default tokenizer reads in lower case)
+    seed:int=0,                           # picks the questions the passages are asked in
 ):
     "Prepare the Q/A passages of a corpus to train a chat model on its answers (`picogpt_prepare_chat`)"
     from picogpt.chat import prepare_chat
     tok = BPETokenizer.from_pretrained(tokenizer) if tokenizer else None
-    report_prepared(prepare_chat(text_path, out_dir, vocab_size, tok, val_fraction, variants=variants, seed=seed), out_dir)
+    report_prepared(prepare_chat(text_path, out_dir, vocab_size, tok, val_fraction, reasks=reasks, lowercase=not cased, seed=seed), out_dir)
 
 @command('picogpt_quickstart', 'picogpt.chat:quickstart')
 def quickstart_cli(
@@ -359,8 +361,11 @@ def quickstart_cli(
     with run_lock(ckpt_dir):  # the folder's check, the data and the run: no other run gets in between
         check_run_dir(ckpt_dir, overwrite=overwrite, resumable=False)  # both checked before the first file is written
         res = quickstart(train=partial(train_run, overwrite=overwrite), **kwargs)
-    print(f"\nvalidation loss on held-out answers: {res['val_loss']:.3f} nats per token\n\nQ: {res['question']}\nA: {res['reply']}\n\n"
-          f"chat with it: picogpt_chat --ckpt {ckpt_dir/'best.pt'}")
+    low = min(res['history'], key=lambda r: r['val_loss'])
+    print(f"\nvalidation loss on held-out answers: {res['val_loss']:.3f} nats per token at the end, {low['val_loss']:.3f} at its lowest "
+          f"(step {low['step']}): the model learned its answers by heart, and recalls one by the question's subject (chapter 6)"
+          f"\n\nQ: {res['question']}\nA: {res['reply']}\n\n"
+          f"chat with it: picogpt_chat --ckpt {ckpt_dir/'latest.pt'}")
 
 # %% ../nbs/14_commands.ipynb #8b2f0a18
 def smoke_cpu(

@@ -290,9 +290,11 @@ class BPETokenizer(BaseTokenizer):
         cls,
         texts,                # the corpus: one text, or any iterable of texts (read one at a time)
         vocab_size:int,       # number of ids: 256 bytes, `<|endoftext|>`, and the merges
+        lowercase:bool=False, # read every text in lower case, so "Friendship" and "friendship" are one word
     ) -> 'BPETokenizer':
         "Learn `vocab_size - 257` merges from `texts`"
         tok, trainer = _blank_bpe(vocab_size)
+        if lowercase: tok.normalizer = hf.normalizers.Lowercase()  # saved in tokenizer.json, applied by every encode
         texts = [texts] if isinstance(texts, str) else texts
         tok.train_from_iterator((c for t in texts for c in _chunks(t, cls.chunk_chars)), trainer)
         return cls(tok)
@@ -302,13 +304,14 @@ class BPETokenizer(BaseTokenizer):
         cls,
         paths:str|Path|list,  # one text file or several, UTF-8
         vocab_size:int,       # number of ids: 256 bytes, `<|endoftext|>`, and the merges
+        lowercase:bool=False, # read the text in lower case
     ) -> 'BPETokenizer':
         "Learn `vocab_size - 257` merges from text files, read a line at a time (a long line in pieces)"
         paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
         if not paths: raise ValueError("no text files given: pass at least one path")
         missing = [str(p) for p in paths if not Path(p).is_file()]
         if missing: raise FileNotFoundError(f"text file(s) not found: {', '.join(missing)}: check the paths")
-        return cls.train((line for p in paths for line in _file_lines(p, cls.chunk_chars)), vocab_size)
+        return cls.train((line for p in paths for line in _file_lines(p, cls.chunk_chars)), vocab_size, lowercase)
 
     @classmethod
     def from_pretrained(
@@ -329,6 +332,12 @@ class BPETokenizer(BaseTokenizer):
     def vocab_size(self) -> int: return self.tok.get_vocab_size()
     @property
     def eot_id(self) -> int|None: return self.tok.token_to_id(EOT)
+    @property
+    def lowercase(self) -> bool: return isinstance(self.tok.normalizer, hf.normalizers.Lowercase)
+
+    def normalize(self, text:str) -> str:
+        "`text` as the model reads it: through the tokenizer's normalizer (lower case, if trained with `lowercase`), if any"
+        return self.tok.normalizer.normalize_str(text) if self.tok.normalizer else text
 
     def _encodings(self, text):
         encode_batch = getattr(self.tok, 'encode_batch_fast', self.tok.encode_batch)  # newer versions: no offsets, faster
