@@ -140,7 +140,7 @@ class Chat:
         self.asked += 1
         reply, words = '', whole_sentences(stream(self.model, self.tokenizer, self.prompt_ids(question), self.max_new_tokens,
                                               stop_text=self.stops, seed=seed, **self.sampling))
-        if getattr(self.tokenizer, 'lowercase', False): words = sentence_case(words)
+        if self.tokenizer.lowercase: words = sentence_case(words)
         while True:
             try: piece = next(words)
             except StopIteration as end: self.ended = end.value; break  # 'stop', or 'limit' if out of tokens
@@ -291,13 +291,15 @@ def subject_of(
     words = [w for w in _letters(question) if len(w) > 3 and w not in _FILLER and w in repeated]
     return max(words, key=len, default=None)
 
+def _whole_word(word:str) -> re.Pattern: return re.compile(rf'\b{re.escape(word)}\b', re.I)  # in any case
+
 def swap_word(
     text:str,  # any text
     old:str,   # a word, lower case
     new:str,   # the word to put in its place, lower case
 ) -> str:
     "`text` with each whole word `old` (in any case) replaced by `new`, capitalised where `old` was"
-    return re.sub(rf'\b{re.escape(old)}\b', lambda m: new.capitalize() if m.group(0)[0].isupper() else new, text, flags=re.I)
+    return _whole_word(old).sub(lambda m: new.capitalize() if m.group(0)[0].isupper() else new, text)
 
 def ask_as(
     turns:list[tuple[str, str]],  # a passage's turns
@@ -333,7 +335,7 @@ def prepare_chat(
     if reasks:  # every form of every training passage, in a shuffled order: the passage before says nothing of the next
         train = list(islice(passages(), n - n_val))
         subjects = [subject_of(*turns[0]) for turns in train]
-        askers = [(turns[0][0], s) for turns, s in zip(train, subjects) if s and re.search(rf'\b{s}\b', turns[0][0], re.I)]
+        askers = [(turns[0][0], s) for turns, s in zip(train, subjects) if s and _whole_word(s).search(turns[0][0])]
         rng, forms = random.Random(seed), []
         for turns, s in zip(train, subjects):
             forms.append(turns)

@@ -259,7 +259,7 @@ def cli_text(
 ) -> str:
     "`text` for the model: `\\n` means a newline, unknown characters get stand-ins (with a short note on stderr)"
     fixed = tokenizer.normalize(text := text.replace('\\n', '\n'))
-    if getattr(tokenizer, 'lowercase', False): text = text.lower()  # a model that reads lower case loses nothing worth a note
+    if tokenizer.lowercase: text = text.lower()  # a model that reads lower case loses nothing worth a note
     if fixed != text:
         unknown = [c for c in dict.fromkeys(text) if c not in fixed]  # stand-ins are known characters
         lacks = ', '.join(map(repr, unknown[:3])) + (f' and {len(unknown) - 3} more' if unknown[3:] else '')

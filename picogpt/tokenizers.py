@@ -37,7 +37,8 @@ def _as_ids(
 class BaseTokenizer:
     "What all picogpt tokenizers share; subclasses add `vocab_size`, `encode_array`, `decode` and `to_json`"
     kind:str; mode:str; filename:str
-    eot_id = None  # no end-of-text token unless a subclass has one
+    eot_id = None      # no end-of-text token unless a subclass has one
+    lowercase = False  # reads text in its own case unless a subclass lower-cases it
 
     def encode(self, text:str) -> list[int]:
         "Token ids of `text`"
